@@ -1,0 +1,50 @@
+// kiln/gpu/executor.hpp: evaluates an expression tree on the gpu tag's device system with one
+// Thrust transform (one kernel under CUDA) per assignment, and reductions with transform_reduce.
+#pragma once
+
+#include <cstddef>
+
+#include <kiln/expr_nodes.hpp>
+#include <kiln/third_party/thrust.hpp>
+
+namespace kiln::gpu_exec {
+
+template <class Node>
+struct element_of {
+    Node e;
+    KILN_HD typename Node::value_type operator()(std::size_t i) const { return e.at(i); }
+};
+
+template <class Op>
+struct as_binary {
+    template <class T>
+    KILN_HD T operator()(T a, T b) const { return Op{}(a, b); }
+};
+
+template <class T, class Node>
+void assign(T* dst, const Node& e, std::size_t n) {
+    if (n == 0) return;
+    thrust::counting_iterator<std::size_t> first(0);
+    thrust::transform(thrust::device, first, first + n, dst, element_of<Node>{e});
+}
+
+template <class Node>
+auto sum(const Node& e, std::size_t n) {
+    using T = typename Node::value_type;
+    thrust::counting_iterator<std::size_t> first(0);
+    return thrust::transform_reduce(thrust::device, first, first + n, element_of<Node>{e}, T(0), as_binary<ops::plus>{});
+}
+
+// n >= 1
+template <class Op, class Node>
+auto fold_extremum(const Node& e, std::size_t n) {
+    using T = typename Node::value_type;
+    thrust::counting_iterator<std::size_t> first(0);
+    // element 0 seeds the fold; it is produced on the device by the same functor
+    thrust::device_vector<T> seed(1);
+    thrust::transform(thrust::device, first, first + 1, seed.begin(), element_of<Node>{e});
+    const T init = seed[0];
+    return thrust::transform_reduce(thrust::device, first, first + n, element_of<Node>{e}, init, as_binary<Op>{});
+}
+
+}  // namespace kiln::gpu_exec

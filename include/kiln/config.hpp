@@ -1,0 +1,31 @@
+// kiln: configuration macros shared by every header.
+#pragma once
+
+#include <cstddef>
+
+// Functions that must run on both host and device (expression nodes, operators, shape queries).
+#if defined(__CUDACC__)
+#define KILN_HD __host__ __device__
+#define KILN_DEVICE_CODE 1
+#else
+#define KILN_HD
+#endif
+
+// Which system the gpu tag runs on. Set by the build (meson option gpu_backend):
+//   KILN_GPU_BACKEND_CUDA       nvcc, Thrust's CUDA device system
+//   KILN_GPU_BACKEND_THRUST_CPP g++/clang++, Thrust's serial CPP device system
+//   KILN_GPU_BACKEND_THRUST_OMP g++/clang++, Thrust's OpenMP device system
+//   (none)                      the gpu tag exists as a type, using it for storage is a compile error
+#if defined(KILN_GPU_BACKEND_CUDA) || defined(KILN_GPU_BACKEND_THRUST_CPP) || defined(KILN_GPU_BACKEND_THRUST_OMP)
+#define KILN_HAS_GPU_BACKEND 1
+#else
+#define KILN_HAS_GPU_BACKEND 0
+#endif
+
+#if defined(KILN_GPU_BACKEND_CUDA) && !defined(__CUDACC__)
+#error "kiln: KILN_GPU_BACKEND_CUDA needs this file to be compiled by nvcc (the gpu executor is a CUDA kernel)"
+#endif
+
+namespace kiln {
+using index_t = std::size_t;
+}
