@@ -43,7 +43,8 @@ auto fold_extremum(const Node& e, std::size_t n) {
     // element 0 seeds the fold; it is produced on the device by the same functor
     thrust::device_vector<T> seed(1);
     thrust::transform(thrust::device, first, first + 1, seed.begin(), element_of<Node>{e});
-    const T init = seed[0];
+    T init{};
+    thrust::copy(seed.begin(), seed.end(), &init);
     return thrust::transform_reduce(thrust::device, first, first + n, element_of<Node>{e}, init, as_binary<Op>{});
 }
 

@@ -4,8 +4,13 @@
 // (precision=8, floatmode='maxprec', threshold=1000, edgeitems=3, linewidth=75,
 // suppress=False, sign='-'), which is what MXNet prints as the body of an NDArray.
 //
-// Reference behaviour: numpy 1.14 .. 2.2 (the same text as numpy >= 2.3 run with
-// np.set_printoptions(legacy='2.2')).  Self-contained: depends only on the standard library.
+// Reference behaviour: numpy 1.21 .. 2.2, i.e. the numpy 1.x that MXNet runs with (checked against
+// numpy 1.26, and numpy 2.4 with np.set_printoptions(legacy='2.2'); see
+// tests/golden/gen_print_goldens.py).  Two numpy 2 changes are deliberately not followed:
+//  - numpy >= 2.3 switches float32 arrays to scientific notation from 1e6 instead of 1e8;
+//  - numpy 2 (NEP 50) compares a float32 minimum with 1e-4 in float32, so an array whose smallest
+//    nonzero magnitude is exactly float32(1e-4) prints positionally there, scientifically here.
+// Self-contained: depends only on the standard library.
 #pragma once
 
 #include <algorithm>
@@ -14,7 +19,6 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <type_traits>
 #include <vector>
 
