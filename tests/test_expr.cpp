@@ -5,7 +5,7 @@
 
 using namespace kiln;
 
-namespace {
+namespace expr_test {
 // Values with a SIMD body and a scalar tail for every width up to 16 floats.
 constexpr std::size_t N = 16 * 3 + 7;
 
@@ -15,7 +15,8 @@ std::vector<T> ramp(std::size_t n, double scale, double offset) {
     for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<T>(std::sin(0.37 * double(i)) * scale + offset);
     return v;
 }
-}  // namespace
+}  // namespace expr_test
+using namespace expr_test;
 
 TEST_CASE_TEMPLATE("arithmetic with tensors and scalars matches a scalar reference", D, KILN_TEST_DEVICES) {
     auto xv = ramp<float>(N, 2.0, 0.1), yv = ramp<float>(N, 1.5, 3.0);

@@ -383,6 +383,8 @@ class TensorView : public detail::tensor_api<TensorView<T, S, D>, T, S, D> {
 public:
     TensorView(T* p, const S& s, D ctx) : p_(p), shape_(s), ctx_(ctx) {}
     TensorView(Tensor<T, S, D>& t) : TensorView(t.data(), t.shape(), t.context()) {}
+    // Copying a view makes another view of the same elements; assigning to a view writes through it.
+    TensorView(const TensorView&) = default;
 
     // Assignment writes through the view (it never rebinds it).
     TensorView& operator=(const TensorView& v) {

@@ -9,6 +9,11 @@
 
 #include "../test_tensor.cpp"
 #include "../test_expr.cpp"
+#include "../test_conv2d_kernels.cpp"
+#include "../test_init.cpp"
+#include "../test_parameter.cpp"
+#include "../test_layers.cpp"
+#include "../test_random.cpp"
 
 int main(int argc, char** argv) {
     int count = 0;

@@ -8,4 +8,5 @@
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/integral_constant.hpp>
 #include <boost/hana/tuple.hpp>
+#include <boost/hana/range.hpp>
 #include <boost/hana/unpack.hpp>

@@ -1,0 +1,196 @@
+// kiln/nn/conv2d.hpp: Gluon's nn.Conv2D (NCHW) with the known settings as template parameters.
+//
+//   nn::Conv2D<nn::conv2d{.channels = 1, .kernel_size = {3, 3}, .in_channels = 1}> layer;   // weight (1, 1, 3, 3)
+//   nn::Conv2D<nn::conv2d{.channels = 1, .kernel_size = {3, 3}}> lazy;                       // weight (1, 0, 3, 3)
+//
+// The weight's shape type is Shape<channels, in_channels/groups (or dyn), kh, kw>: static when
+// in_channels is given, so fans and output extents fold at compile time; deferred (0) otherwise and
+// filled from the first input's channel extent.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <ostream>
+#include <sstream>
+#include <string>
+
+#include "../naming.hpp"
+#include "../parameter.hpp"
+#include "conv2d_kernels.hpp"
+#include "layer_common.hpp"
+
+namespace kiln::nn {
+
+struct conv2d {
+    std::size_t channels = 0;
+    hw kernel_size = hw{0};
+    hw strides = hw{1};
+    hw padding = hw{0};
+    hw dilation = hw{1};
+    std::size_t groups = 1;
+    bool use_bias = true;
+    std::size_t in_channels = 0;  // 0: deferred until the first forward pass
+};
+
+template <conv2d Opt, Element T = float, Device D = cpu>
+class Conv2D {
+    static_assert(Opt.channels > 0, "kiln: Conv2D needs channels > 0");
+    static_assert(Opt.kernel_size.h > 0 && Opt.kernel_size.w > 0, "kiln: Conv2D needs a kernel_size of at least 1x1");
+    static_assert(Opt.strides.h > 0 && Opt.strides.w > 0, "kiln: Conv2D strides must be at least 1");
+    static_assert(Opt.dilation.h > 0 && Opt.dilation.w > 0, "kiln: Conv2D dilation must be at least 1");
+    static_assert(Opt.groups > 0, "kiln: Conv2D groups must be at least 1");
+    static_assert(Opt.channels % Opt.groups == 0,
+                  "kiln: Conv2D channels must be divisible by groups (Gluon: output num_filter must divide group size)");
+    static_assert(Opt.in_channels % Opt.groups == 0,
+                  "kiln: Conv2D in_channels must be divisible by groups (Gluon: input num_filter must divide group size)");
+
+    static constexpr std::size_t kh = Opt.kernel_size.h, kw = Opt.kernel_size.w;
+    static constexpr std::size_t in_per_group = Opt.in_channels ? Opt.in_channels / Opt.groups : dyn;
+
+public:
+    static constexpr conv2d options = Opt;
+    using weight_shape = Shape<Opt.channels, in_per_group, kh, kw>;
+    using bias_shape = Shape<Opt.channels>;
+    using value_type = T;
+    using device_type = D;
+
+    // weight_initializer: init::none (use the block-level one, as Gluon's None) or any initializer;
+    // bias_initializer: Zero by default, as Gluon's 'zeros'.
+    template <class WI = init::none_t, class BI = init::Zero>
+    explicit Conv2D(const WI& weight_initializer = {}, const BI& bias_initializer = {})
+        : prefix_(naming::next("conv") + "_"),
+          weight(prefix_ + "weight", weight_shape{}, true),
+          bias(prefix_ + "bias", bias_shape{}, true) {
+        if constexpr (!std::is_same_v<WI, init::none_t>) weight.set_init(weight_initializer);
+        if constexpr (!std::is_same_v<BI, init::none_t>) bias.set_init(bias_initializer);
+    }
+
+    Conv2D(const Conv2D&) = delete;
+    Conv2D& operator=(const Conv2D&) = delete;
+
+    const std::string& prefix() const { return prefix_; }
+    std::string name() const { return prefix_.substr(0, prefix_.size() - 1); }
+
+    // Block.initialize(init=Uniform(), ctx, force_reinit): init is the default for parameters that
+    // have no initializer of their own.
+    template <init::Initializer I = init::Uniform>
+    void initialize(const I& default_init = I{}, D ctx = D{}, bool force_reinit = false) {
+        std::lock_guard<std::mutex> lock(m_);
+        weight.initialize_default(default_init, ctx, force_reinit);
+        if constexpr (Opt.use_bias) bias.initialize_default(default_init, ctx, force_reinit);
+        ready_.store(weight.state() == param_state::initialized, std::memory_order_release);
+    }
+
+    parameter_dict collect_params() const {
+        std::vector<const parameter_base*> ps{&weight};
+        if constexpr (Opt.use_bias) ps.push_back(&bias);
+        return parameter_dict(prefix_, std::move(ps));
+    }
+
+    // Forward pass: NCHW input on the layer's device; the output lives there too.
+    template <class X>
+        requires Operand<X>
+    auto operator()(const X& x) {
+        using Sx = typename X::shape_type;
+        using Dx = typename X::device_type;
+        check_input_device<D, Dx>("Conv2D");
+        static_assert(Sx::rank() == 4, "kiln: Conv2D expects a 4-D NCHW input (batch, channels, height, width)");
+        if constexpr (Opt.in_channels != 0 && Sx::static_extents[1] != dyn) {
+            static_assert(Sx::static_extents[1] == Opt.in_channels,
+                          "kiln: the input's static channel extent contradicts this Conv2D's in_channels "
+                          "(see Sx and Opt in this instantiation); feed an input with in_channels channels, or "
+                          "leave in_channels deferred (0) to take it from the first input");
+        }
+        const auto xs = x.shape();
+        ensure_ready(xs);
+
+        const auto& w = weight.data();
+        if (!(x.context() == w.context()))
+            throw device_error("kiln: the input is on " + to_string(x.context()) + " but " + name() +
+                               "'s parameters are on " + to_string(w.context()));
+        if (w.shape()[1] * Opt.groups != xs[1])
+            throw shape_error("kiln: " + name() + " expects " + std::to_string(w.shape()[1] * Opt.groups) +
+                              " input channels but the input has " + std::to_string(xs[1]) + ": input " + xs.str() +
+                              " vs weight " + w.shape().str());
+
+        kernels::conv2d_params p{};
+        p.N = xs[0], p.C = xs[1], p.H = xs[2], p.W = xs[3];
+        p.K = Opt.channels, p.R = kh, p.S = kw;
+        p.stride_h = Opt.strides.h, p.stride_w = Opt.strides.w;
+        p.pad_h = Opt.padding.h, p.pad_w = Opt.padding.w;
+        p.dil_h = Opt.dilation.h, p.dil_w = Opt.dilation.w;
+        p.groups = Opt.groups;
+        p.validate();
+
+        using out_shape = Shape<Sx::static_extents[0], Opt.channels,
+                                out_extent<Sx::static_extents[2], kh, Opt.strides.h, Opt.padding.h, Opt.dilation.h>(),
+                                out_extent<Sx::static_extents[3], kw, Opt.strides.w, Opt.padding.w, Opt.dilation.w>()>;
+        const std::size_t dims[4] = {p.N, p.K, p.P(), p.Q()};
+        Tensor<T, out_shape, D> y(shape_from<out_shape>(dims, 4), w.context(), kiln::detail::uninitialized_t{});
+        const T* b = nullptr;
+        if constexpr (Opt.use_bias) b = bias.data().data();
+        kernels::conv2d_forward(w.context(), p, x.data(), w.data(), b, y.data());
+        return y;
+    }
+
+    // Conv2D(None -> 1, kernel_size=(3, 3), stride=(1, 1)) as Gluon's _Conv.__repr__
+    std::string repr() const {
+        std::ostringstream s;
+        const auto ws = weight.shape();
+        s << "Conv2D(";
+        if (ws[1])
+            s << ws[1];
+        else
+            s << "None";
+        s << " -> " << ws[0] << ", kernel_size=" << tuple_text(Opt.kernel_size) << ", stride=" << tuple_text(Opt.strides);
+        if (Opt.padding.h != 0 || Opt.padding.w != 0) s << ", padding=" << tuple_text(Opt.padding);
+        if (Opt.dilation.h != 1 || Opt.dilation.w != 1) s << ", dilation=" << tuple_text(Opt.dilation);
+        if (Opt.groups != 1) s << ", groups=" << Opt.groups;
+        if (!Opt.use_bias) s << ", bias=False";
+        s << ")";
+        return s.str();
+    }
+    friend std::ostream& operator<<(std::ostream& os, const Conv2D& l) { return os << l.repr(); }
+
+private:
+    template <std::size_t In, std::size_t K, std::size_t S, std::size_t P, std::size_t Dl>
+    static constexpr std::size_t out_extent() {
+        if constexpr (In == dyn) {
+            return dyn;
+        } else {
+            return decltype(conv_out_extent(c<In>, c<K>, c<S>, c<P>, c<Dl>))::value;
+        }
+    }
+
+    template <class Sx>
+    void ensure_ready(const Sx& xs) {
+        if (ready_.load(std::memory_order_acquire)) return;
+        std::lock_guard<std::mutex> lock(m_);
+        if (ready_.load(std::memory_order_relaxed)) return;
+        if (weight.state() == param_state::declared) (void)weight.data();  // throws Gluon's "has not been initialized"
+        if (weight.state() == param_state::deferred) {
+            if (xs[1] % Opt.groups != 0)
+                throw shape_error("kiln: input num_filter must divide group size: the input has " +
+                                  std::to_string(xs[1]) + " channels, " + name() + " has " +
+                                  std::to_string(Opt.groups) + " groups");
+            weight.finish_deferred_init(shape(Opt.channels, xs[1] / Opt.groups, kh, kw));
+        }
+        if constexpr (Opt.use_bias) {
+            if (bias.state() == param_state::deferred) bias.finish_deferred_init();
+            if (bias.state() == param_state::declared) (void)bias.data();
+        }
+        ready_.store(true, std::memory_order_release);
+    }
+
+    std::string prefix_;
+
+public:
+    Parameter<T, weight_shape, D> weight;
+    Parameter<T, bias_shape, D> bias;
+
+private:
+    std::mutex m_;
+    std::atomic<bool> ready_{false};
+};
+
+}  // namespace kiln::nn

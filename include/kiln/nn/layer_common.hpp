@@ -1,0 +1,36 @@
+// kiln/nn/layer_common.hpp: small pieces shared by the layers.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <type_traits>
+
+#include "../device.hpp"
+
+namespace kiln::nn {
+
+// A (height, width) pair that also accepts one number for both, as Gluon's int-or-tuple arguments.
+struct hw {
+    std::size_t h = 0, w = 0;
+    constexpr hw() = default;
+    constexpr hw(std::size_t v) : h(v), w(v) {}
+    constexpr hw(std::size_t a, std::size_t b) : h(a), w(b) {}
+};
+
+inline std::string tuple_text(hw v) { return "(" + std::to_string(v.h) + ", " + std::to_string(v.w) + ")"; }
+
+// A forward whose input lives on another device type than the layer's parameters does not compile.
+template <class LayerD, class InputD>
+constexpr void check_input_device(const char*) {
+    if constexpr (std::is_same_v<LayerD, cpu> && std::is_same_v<InputD, gpu>) {
+        static_assert(std::is_same_v<LayerD, InputD>,
+                      "kiln: this layer's parameters live on cpu but the input is a gpu tensor; copy the input "
+                      "with x.to(kiln::cpu(0)), or declare the layer on kiln::gpu");
+    } else if constexpr (std::is_same_v<LayerD, gpu> && std::is_same_v<InputD, cpu>) {
+        static_assert(std::is_same_v<LayerD, InputD>,
+                      "kiln: this layer's parameters live on gpu but the input is a cpu tensor; copy the input "
+                      "with x.to(kiln::gpu(0)), or declare the layer on kiln::cpu");
+    }
+}
+
+}  // namespace kiln::nn

@@ -1,0 +1,331 @@
+// kiln/parameter.hpp: Gluon's Parameter: a name, a shape (static, or with deferred extents), a
+// dtype, a device and its own initializer; declared -> deferred (initialization pending) ->
+// initialized, with Gluon's transitions, errors and texts (see docs/gluon-parity.md for where kiln
+// deliberately differs: every failing call leaves the parameter exactly as it was).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "errors.hpp"
+#include "init.hpp"
+#include "tensor.hpp"
+
+namespace kiln {
+
+enum class param_state { declared, deferred, initialized };
+
+inline const char* to_string(param_state s) {
+    return s == param_state::declared ? "declared" : s == param_state::deferred ? "deferred" : "initialized";
+}
+
+// How the dtype is spelled in the repr. Gluon prints what the layer passed: Conv2D passes nothing,
+// so the numpy class (<class 'numpy.float32'>); Dense passes the string 'float32'.
+enum class dtype_style { numpy_class, name };
+
+template <class T>
+constexpr const char* dtype_name() {
+    return std::is_same_v<T, float> ? "float32" : "float64";
+}
+
+// Non-template view of a parameter, for listings (collect_params) and printing.
+class parameter_base {
+public:
+    virtual ~parameter_base() = default;
+    virtual const std::string& name() const = 0;
+    virtual std::string shape_str() const = 0;
+    virtual param_state state() const = 0;
+    virtual std::string repr() const = 0;
+};
+
+inline std::ostream& operator<<(std::ostream& os, const parameter_base& p) { return os << p.repr(); }
+
+template <Element T, ShapeType S, Device D = cpu>
+class Parameter : public parameter_base {
+public:
+    static constexpr std::size_t R = S::rank();
+    using value_type = T;
+    using shape_type = S;
+    using device_type = D;
+    using tensor_type = Tensor<T, S, D>;
+    // Stored (type-erased) initializers see the parameter through a view whose extents are all
+    // runtime values, so a rank check that can only fail for some parameters is a runtime error
+    // there (Gluon's text), while applying an initializer directly to a static shape checks at
+    // compile time.
+    using erased_view = TensorView<T, dynamic_shape<R>, D>;
+    using erased_init = std::function<void(const init::desc&, erased_view)>;
+
+    explicit Parameter(std::string name, const S& shape = S{}, bool allow_deferred_init = false,
+                       dtype_style style = dtype_style::numpy_class)
+        : name_(std::move(name)), shape_(shape), allow_deferred_(allow_deferred_init), style_(style) {}
+
+    Parameter(const Parameter&) = delete;
+    Parameter& operator=(const Parameter&) = delete;
+
+    // ---------------------------------------------------------------- queries
+    const std::string& name() const override { return name_; }
+    const S& shape() const { return shape_; }
+    std::string shape_str() const override { return shape_.str(); }
+    param_state state() const override {
+        return data_ ? param_state::initialized : pending_ ? param_state::deferred : param_state::declared;
+    }
+    bool has_init() const { return static_cast<bool>(own_init_); }
+
+    // Parameter conv2_weight (shape=(1, 0, 3, 3), dtype=<class 'numpy.float32'>)
+    std::string repr() const override {
+        std::string dt = style_ == dtype_style::numpy_class ? std::string("<class 'numpy.") + dtype_name<T>() + "'>"
+                                                            : std::string(dtype_name<T>());
+        return "Parameter " + name_ + " (shape=" + shape_.str() + ", dtype=" + dt + ")";
+    }
+
+    // The parameter's own initializer (a layer's weight_initializer / bias_initializer).
+    template <init::Initializer I>
+    void set_init(const I& i) {
+        own_init_ = erase(i);
+    }
+    void clear_init() { own_init_ = nullptr; }
+
+    // ---------------------------------------------------------------- initialize
+    // Gluon's Parameter.initialize(init, ctx, default_init, force_reinit) with init given explicitly:
+    // it wins over the parameter's own initializer.
+    template <init::Initializer I>
+    void initialize(const I& explicit_init, D ctx = D{}, bool force_reinit = false) {
+        if (already_initialized(force_reinit)) return;
+        if (shape_.known()) {
+            commit(make_data(ctx, [&](tensor_type& t) { explicit_init(init::make_desc(name_), t.view()); }));
+        } else {
+            defer(erase(explicit_init), ctx);
+        }
+    }
+
+    // No explicit initializer: the parameter's own, else Gluon's default Uniform(0.07).
+    void initialize(D ctx = D{}, bool force_reinit = false) { initialize_default(init::Uniform{}, ctx, force_reinit); }
+
+    // A block's initialize(init): init is the *default*, used only when the parameter has none of its own.
+    template <init::Initializer I>
+    void initialize_default(const I& default_init, D ctx = D{}, bool force_reinit = false) {
+        if (already_initialized(force_reinit)) return;
+        erased_init chosen = own_init_ ? own_init_ : erase(default_init);
+        if (shape_.known()) {
+            commit(make_data(ctx, [&](tensor_type& t) { chosen(init::make_desc(name_), erased_view_of(t)); }));
+        } else {
+            defer(std::move(chosen), ctx);
+        }
+    }
+
+    // ---------------------------------------------------------------- data
+    tensor_type& data() {
+        check_data();
+        return *data_;
+    }
+    const tensor_type& data() const {
+        check_data();
+        return *data_;
+    }
+    tensor_type& data(D ctx) {
+        check_data();
+        if (!(data_->context() == ctx))
+            throw device_error("Parameter '" + name_ + "' was not initialized on context " + to_string(ctx) +
+                               ". It was only initialized on [" + to_string(data_->context()) + "].");
+        return *data_;
+    }
+
+    // The device the parameter lives on (or will, once its deferred initialization completes).
+    std::optional<D> context() const {
+        if (data_) return data_->context();
+        if (pending_) return pending_->ctx;
+        return std::nullopt;
+    }
+
+    // ---------------------------------------------------------------- set_data
+    // Fills deferred extents from data's shape (Gluon's shape rule), copies across devices and
+    // converts the element type. On a deferred parameter the data is kept and used instead of the
+    // initializer when the initialization completes. Any failure leaves the parameter unchanged.
+    template <class U, class S2, class D2>
+    void set_data(const Tensor<U, S2, D2>& src) {
+        set_data_impl(src);
+    }
+    template <class U, class S2, class D2>
+    void set_data(const TensorView<U, S2, D2>& src) {
+        set_data_impl(src);
+    }
+
+    // ---------------------------------------------------------------- deferred shapes
+    // Gluon's shape setter: fills 0 extents, never changes a known one. Strong guarantee.
+    template <ShapeType S2>
+    void infer_shape(const S2& s) {
+        fill_deferred(shape_, s);
+    }
+
+    // Completes a pending (deferred) initialization now that the shape is known.
+    void finish_deferred_init() { finish_with(shape_); }
+
+    // Fills the deferred extents from `inferred` and completes the initialization, as one step:
+    // if anything fails (shape rule, initializer, allocation) shape and state stay as they were.
+    template <ShapeType S2>
+    void finish_deferred_init(const S2& inferred) {
+        S next = shape_;
+        fill_deferred(next, inferred);
+        finish_with(next);
+    }
+
+private:
+    void finish_with(const S& next) {
+        if (!pending_) return;
+        if (!next.known())
+            throw init_error("Cannot initialize Parameter '" + name_ + "' because it has invalid shape: " +
+                             next.str() + ". Please specify in_units, in_channels, etc for `Block`s.");
+        const pending& p = *pending_;
+        tensor_type t = make_data(next, p.ctx, [&](tensor_type& out) {
+            if (p.data) {
+                kiln::detail::transfer<D, cpu>(out.data(), p.data->data(), p.data->size());
+            } else {
+                p.init(init::make_desc(name_), erased_view_of(out));
+            }
+        });
+        shape_ = next;
+        commit(std::move(t));
+    }
+
+    struct pending {
+        erased_init init;
+        D ctx;
+        std::optional<std::vector<T>> data;  // from set_data while deferred
+    };
+
+    template <init::Initializer I>
+    static erased_init erase(const I& i) {
+        return [i](const init::desc& d, erased_view v) { i(d, v); };
+    }
+
+    static erased_view erased_view_of(tensor_type& t) {
+        const auto dims = t.shape().dims();
+        return erased_view(t.data(), shape_from<dynamic_shape<R>>(dims.data(), R), t.context());
+    }
+
+    bool already_initialized(bool force_reinit) const {
+        if (data_ && !force_reinit) {
+            warn("Parameter '" + name_ + "' is already initialized, ignoring. Set force_reinit=True to re-initialize.");
+            return true;
+        }
+        return false;
+    }
+
+    void defer(erased_init i, D ctx) {
+        if (!allow_deferred_)
+            throw init_error("Cannot initialize Parameter '" + name_ + "' because it has invalid shape: " +
+                             shape_.str() + ".");
+        pending_ = pending{std::move(i), ctx, std::nullopt};
+        data_.reset();
+    }
+
+    template <class F>
+    tensor_type make_data(D ctx, F&& fill) const {
+        return make_data(shape_, ctx, std::forward<F>(fill));
+    }
+    template <class F>
+    static tensor_type make_data(const S& s, D ctx, F&& fill) {
+        tensor_type t(s, ctx, kiln::detail::uninitialized_t{});
+        fill(t);
+        return t;
+    }
+
+    void commit(tensor_type&& t) {
+        data_.emplace(std::move(t));
+        pending_.reset();
+    }
+
+    void check_data() const {
+        if (data_) return;
+        if (pending_)
+            throw deferred_init_error(
+                "Parameter '" + name_ +
+                "' has not been initialized yet because initialization was deferred. Actual initialization happens "
+                "during the first forward pass. Please pass one batch of data through the network before accessing "
+                "Parameters. You can also avoid deferred initialization by specifying in_units, num_features, etc., "
+                "for network layers.");
+        throw uninitialized_error("Parameter '" + name_ +
+                                  "' has not been initialized. Note that you should initialize parameters and create "
+                                  "Trainer with Block.collect_params() instead of Block.params because the later does "
+                                  "not include Parameters of nested child Blocks");
+    }
+
+    template <class Src>
+    void set_data_impl(const Src& src) {
+        using S2 = typename Src::shape_type;
+        static_assert(S2::rank() == R || !(S2::is_static && S::is_static),
+                      "kiln: set_data needs a tensor of the parameter's rank");
+        // 1. the new shape (Gluon's rule), computed without touching the parameter
+        S next = shape_;
+        if constexpr (S2::rank() != R) {
+            throw shape_error("Expected shape " + src.shape().str() + " is incompatible with given shape " +
+                              shape_.str() + ".");
+        } else {
+            fill_deferred(next, src.shape());
+        }
+        // 2. the values, converted to T, in host memory (the source may be on any device)
+        auto host = src.to_vector();
+        std::vector<T> values(host.begin(), host.end());
+        if (!data_) {
+            if (!pending_) throw uninitialized_error("Parameter '" + name_ + "' has not been initialized");
+            shape_ = next;
+            pending_->data = std::move(values);
+            return;
+        }
+        // 3. a new tensor on the parameter's device, then commit
+        tensor_type t(next, data_->context(), kiln::detail::uninitialized_t{});
+        kiln::detail::transfer<D, cpu>(t.data(), values.data(), values.size());
+        shape_ = next;
+        data_.emplace(std::move(t));
+    }
+
+    std::string name_;
+    S shape_;
+    bool allow_deferred_;
+    dtype_style style_;
+    erased_init own_init_;
+    std::optional<tensor_type> data_;
+    std::optional<pending> pending_;
+};
+
+// A listing of parameters, printed as Gluon's ParameterDict:
+//   conv2_ (
+//     Parameter conv2_weight (shape=(1, 0, 3, 3), dtype=<class 'numpy.float32'>)
+//     Parameter conv2_bias (shape=(1,), dtype=<class 'numpy.float32'>)
+//   )
+class parameter_dict {
+public:
+    parameter_dict(std::string prefix, std::vector<const parameter_base*> params)
+        : prefix_(std::move(prefix)), params_(std::move(params)) {}
+    std::size_t size() const { return params_.size(); }
+    const parameter_base& operator[](std::size_t i) const { return *params_.at(i); }
+    const parameter_base& operator[](std::string_view name) const {
+        for (auto* p : params_)
+            if (p->name() == name) return *p;
+        throw std::out_of_range("kiln: no parameter named '" + std::string(name) + "' in " + prefix_);
+    }
+    std::vector<std::string> names() const {
+        std::vector<std::string> n;
+        for (auto* p : params_) n.push_back(p->name());
+        return n;
+    }
+    auto begin() const { return params_.begin(); }
+    auto end() const { return params_.end(); }
+    const std::string& prefix() const { return prefix_; }
+
+    friend std::ostream& operator<<(std::ostream& os, const parameter_dict& d) {
+        os << (d.prefix_.empty() ? "" : d.prefix_ + " ") << "(\n";
+        for (std::size_t i = 0; i < d.params_.size(); ++i) os << (i ? "\n" : "") << "  " << d.params_[i]->repr();
+        return os << "\n)";
+    }
+
+private:
+    std::string prefix_;
+    std::vector<const parameter_base*> params_;
+};
+
+}  // namespace kiln

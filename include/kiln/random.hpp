@@ -1,0 +1,274 @@
+// kiln/random.hpp: counter-based random numbers. Element i of a random tensor is a pure function of
+// (global seed, parameter name, i): no generator state, so the value does not depend on the thread
+// count, the device, the evaluation order or the tensor's size.
+//
+//     kiln::random::seed(42);                                   // global seed (default 0)
+//     auto k = kiln::random::key_for("conv0_weight");           // key of one parameter
+//     Tensor<float, S, cpu> w = kiln::random::uniform<float>(s, k, -1.f, 1.f, cpu(0)) * scale;
+//
+// uniform()/normal() return lazy Exprs: they fuse with other operators and run in the cpu executor's
+// SIMD loop or the gpu executor's transform. The SIMD path (simd<B>) and the scalar/device path
+// (at) produce bit-identical values. The exact definition is in docs/random.md.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include "config.hpp"
+#include "detail/philox.hpp"
+#include "detail/philox_simd.hpp"
+#include "detail/random_math.hpp"
+#include "tensor.hpp"
+
+namespace kiln::random {
+
+// ---------------------------------------------------------------------------------- global seed
+// The seed a program starts with (as MXNet, whose default seed is 0).
+inline constexpr std::uint64_t default_seed = 0;
+
+namespace detail {
+inline std::atomic<std::uint64_t> global_seed{default_seed};
+}
+
+// Sets the global seed (thread-safe). Keys derived afterwards by key_for(name) change; keys derived
+// before, and the tensors drawn with them, do not.
+inline void seed(std::uint64_t s) { detail::global_seed.store(s); }
+inline std::uint64_t current_seed() { return detail::global_seed.load(); }
+
+// The key of parameter `name` under the current global seed.
+inline key key_for(std::string_view name) { return key_for(name, current_seed()); }
+
+// ---------------------------------------------------------------------------------- scalar element
+namespace detail {
+
+KILN_HD inline counter block_counter(std::uint64_t b) {
+    return counter{{static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(b >> 32), 0u, 0u}};
+}
+
+// u in [0, 1): float from the top 24 bits of word i%4 of block i/4; double from the top 53 bits of
+// the 64-bit value (word 2j+1 << 32 | word 2j), j = i%2, of block i/2.
+KILN_HD inline float unit_uniform(key k, std::size_t i, float) {
+    const counter c = philox4x32_10(block_counter(static_cast<std::uint64_t>(i) >> 2), k);
+    return static_cast<float>(c.v[i & 3] >> 8) * 0x1p-24f;
+}
+KILN_HD inline double unit_uniform(key k, std::size_t i, double) {
+    const counter c = philox4x32_10(block_counter(static_cast<std::uint64_t>(i) >> 1), k);
+    const std::size_t j = (i & 1) * 2;
+    const std::uint64_t x = (static_cast<std::uint64_t>(c.v[j + 1]) << 32) | c.v[j];
+    return static_cast<double>(x >> 11) * 0x1p-53;
+}
+
+// low + (high - low) * u with one rounding, kept below high when low < high.
+template <class T>
+KILN_HD T scale_uniform(T u, T low, T high) {
+    T r = fma_(u, high - low, low);
+    if (low < high && !(r < high)) r = next_below(high);
+    return r;
+}
+
+// sqrt(-2 ln u1) for u1 in (0, 1].
+KILN_HD inline float box_muller_radius(float u1) {
+    const std::uint32_t ix = bits_of(u1) + (0x3F800000u - 0x3F3504F3u);
+    const float e = static_cast<float>(static_cast<int>(ix >> 23) - 127);
+    const float y = float_of((ix & 0x007FFFFFu) + 0x3F3504F3u);
+    return sqrt_(log_reduced<float>(e, y) * -2.0f);
+}
+KILN_HD inline double box_muller_radius(double u1) {
+    const std::uint64_t ix = bits_of(u1) + (0x3FF0000000000000ull - 0x3FE6A09E667F3BCDull);
+    const double e = static_cast<double>(static_cast<int>(ix >> 52) - 1023);
+    const double y = double_of((ix & 0x000FFFFFFFFFFFFFull) + 0x3FE6A09E667F3BCDull);
+    return sqrt_(log_reduced<double>(e, y) * -2.0);
+}
+
+// r * sin(pi/2 * (q + f)): quadrant q (only q mod 4 matters), f in [-1/2, 1/2).
+template <class T>
+KILN_HD T box_muller_finish(T u1, T f, std::uint32_t q) {
+    const T r = box_muller_radius(u1);
+    T v = (q & 1u) ? cos_quarter<T>(f) : sin_quarter<T>(f);
+    if (q & 2u) v = -v;
+    return r * v;
+}
+
+// A standard normal: Box-Muller on the pair of uniforms (u1, t); element 2m of the pair is
+// r*cos(2 pi t), element 2m+1 is r*sin(2 pi t).
+KILN_HD inline float unit_normal(key k, std::size_t i, float) {
+    const counter c = philox4x32_10(block_counter(static_cast<std::uint64_t>(i) >> 2), k);
+    const std::size_t p = i & 2;  // the pair: words (0, 1) or (2, 3)
+    const float u1 = 1.0f - static_cast<float>(c.v[p] >> 8) * 0x1p-24f;
+    const std::uint32_t n = (c.v[p + 1] >> 8) + 0x200000u;
+    const float f = static_cast<float>(n & 0x3FFFFFu) * 0x1p-22f - 0.5f;
+    const std::uint32_t q = (n >> 22) + static_cast<std::uint32_t>((i & 1) ^ 1);
+    return box_muller_finish(u1, f, q);
+}
+KILN_HD inline double unit_normal(key k, std::size_t i, double) {
+    const counter c = philox4x32_10(block_counter(static_cast<std::uint64_t>(i) >> 1), k);
+    const std::uint64_t x1 = (static_cast<std::uint64_t>(c.v[1]) << 32) | c.v[0];
+    const std::uint64_t x2 = (static_cast<std::uint64_t>(c.v[3]) << 32) | c.v[2];
+    const double u1 = 1.0 - static_cast<double>(x1 >> 11) * 0x1p-53;
+    const std::uint64_t n = (x2 >> 11) + (1ull << 50);
+    const double f = static_cast<double>(n & ((1ull << 51) - 1)) * 0x1p-51 - 0.5;
+    const auto q = static_cast<std::uint32_t>((n >> 51) + ((i & 1) ^ 1));
+    return box_muller_finish(u1, f, q);
+}
+
+// ---------------------------------------------------------------------------------- SIMD element
+// Lane l of each function equals the scalar function at element i + l (bit for bit); i is a
+// multiple of the batch width. All conversions below are exact, so only the order of the rounded
+// operations (shared with the scalar path through random_math.hpp) matters.
+
+// Exact conversion of integers below 2^52 (magic-number trick: 2^52 + v is a double with mantissa v).
+template <class A>
+KILN_SIMD_INLINE xsimd::batch<double, A> small_u64_to_double(const xsimd::batch<std::uint64_t, A>& v) {
+    using B = xsimd::batch<double, A>;
+    using U64 = xsimd::batch<std::uint64_t, A>;
+    return xsimd::bitwise_cast<B>(v | U64(0x4330000000000000ull)) - B(0x1p52);
+}
+// Exact conversion of integers below 2^53: 2^26 * (shr<26>(v)) + (v mod 2^26), both parts exact.
+template <class A>
+KILN_SIMD_INLINE xsimd::batch<double, A> u53_to_double(const xsimd::batch<std::uint64_t, A>& v) {
+    using B = xsimd::batch<double, A>;
+    using U64 = xsimd::batch<std::uint64_t, A>;
+    return small_u64_to_double(shr<26>(v)) * B(0x1p26) + small_u64_to_double(v & U64((1ull << 26) - 1));
+}
+
+inline constexpr std::uint64_t alternating_one_zero[16] = {1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0};
+
+template <class B>
+KILN_SIMD_INLINE B unit_uniform_simd(key k, std::size_t i) {
+    using T = typename B::value_type;
+    using A = typename B::arch_type;
+    using ops = word_ops<A>;
+    if constexpr (std::is_same_v<T, float>) {
+        const auto w = ops::philox(static_cast<std::uint64_t>(i) >> 2, k);
+        return u24_to_float(shr<8>(w)) * B(0x1p-24f);
+    } else {
+        const auto w = ops::philox(static_cast<std::uint64_t>(i) >> 1, k);
+        const auto x = xsimd::bitwise_cast<xsimd::batch<std::uint64_t, A>>(w);
+        return u53_to_double(shr<11>(x)) * B(0x1p-53);
+    }
+}
+
+template <class B, class T>
+KILN_SIMD_INLINE B scale_uniform_simd(const B& u, T low, T high) {
+    B r = fma_(u, B(high - low), B(low));
+    if (low < high) r = xsimd::select(r < B(high), r, B(next_below(high)));
+    return r;
+}
+
+template <class B>
+KILN_SIMD_INLINE B unit_normal_simd(key k, std::size_t i) {
+    using T = typename B::value_type;
+    using A = typename B::arch_type;
+    using ops = word_ops<A>;
+    if constexpr (std::is_same_v<T, float>) {
+        using U = xsimd::batch<std::uint32_t, A>;
+        const U w = ops::philox(static_cast<std::uint64_t>(i) >> 2, k);
+        const U w1 = ops::dup_even32(w), w2 = ops::dup_odd32(w);
+        const B u1 = B(1.0f) - u24_to_float(shr<8>(w1)) * B(0x1p-24f);
+        const U n = shr<8>(w2) + U(0x200000u);
+        const B f = u24_to_float(n & U(0x3FFFFFu)) * B(0x1p-22f) - B(0.5f);
+        // +1 (cos) on even elements: as 32-bit lanes, the 64-bit value 1 is (1, 0).
+        const U q = shr<22>(n) + xsimd::bitwise_cast<U>(xsimd::batch<std::uint64_t, A>(1));
+        // radius
+        const U ix = xsimd::bitwise_cast<U>(u1) + U(0x3F800000u - 0x3F3504F3u);
+        const B e = u24_to_float(shr<23>(ix)) - B(127.0f);
+        const B y = xsimd::bitwise_cast<B>((ix & U(0x007FFFFFu)) + U(0x3F3504F3u));
+        const B r = sqrt_(log_reduced<float>(e, y) * B(-2.0f));
+        // quadrant
+        const U s = xsimd::bitwise_cast<U>(sin_quarter<float>(f));
+        const U c = xsimd::bitwise_cast<U>(cos_quarter<float>(f));
+        const U pick_cos = U(0u) - (q & U(1u));
+        const U v = ((c & pick_cos) | (s & ~pick_cos)) ^ shl<30>(q & U(2u));
+        return r * xsimd::bitwise_cast<B>(v);
+    } else {
+        using U64 = xsimd::batch<std::uint64_t, A>;
+        const auto w = ops::philox(static_cast<std::uint64_t>(i) >> 1, k);
+        const U64 x1 = xsimd::bitwise_cast<U64>(ops::dup_lo64(w));
+        const U64 x2 = xsimd::bitwise_cast<U64>(ops::dup_hi64(w));
+        const B u1 = B(1.0) - u53_to_double(shr<11>(x1)) * B(0x1p-53);
+        const U64 n = shr<11>(x2) + U64(1ull << 50);
+        const B f = small_u64_to_double(n & U64((1ull << 51) - 1)) * B(0x1p-51) - B(0.5);
+        const U64 q = shr<51>(n) + U64::load_unaligned(alternating_one_zero);
+        // radius
+        const U64 ix = xsimd::bitwise_cast<U64>(u1) + U64(0x3FF0000000000000ull - 0x3FE6A09E667F3BCDull);
+        const B e = small_u64_to_double(shr<52>(ix)) - B(1023.0);
+        const B y = xsimd::bitwise_cast<B>((ix & U64(0x000FFFFFFFFFFFFFull)) + U64(0x3FE6A09E667F3BCDull));
+        const B r = sqrt_(log_reduced<double>(e, y) * B(-2.0));
+        // quadrant
+        const U64 s = xsimd::bitwise_cast<U64>(sin_quarter<double>(f));
+        const U64 c = xsimd::bitwise_cast<U64>(cos_quarter<double>(f));
+        const U64 pick_cos = U64(0) - (q & U64(1));
+        const U64 v = ((c & pick_cos) | (s & ~pick_cos)) ^ shl<62>(q & U64(2));
+        return r * xsimd::bitwise_cast<B>(v);
+    }
+}
+
+}  // namespace detail
+}  // namespace kiln::random
+
+namespace kiln::node {
+
+// Element i = low + (high - low) * u_i, u_i in [0, 1) (see docs/random.md for the bits).
+template <class T>
+struct uniform_random {
+    using value_type = T;
+    static constexpr bool vectorizable = true;
+    random::key k;
+    T low;
+    T high;
+    KILN_HD T at(std::size_t i) const {
+        return random::detail::scale_uniform(random::detail::unit_uniform(k, i, T{}), low, high);
+    }
+    template <class B>
+    KILN_SIMD_INLINE B simd(std::size_t i) const {
+        static_assert(std::is_same_v<typename B::value_type, T>);
+        return random::detail::scale_uniform_simd(random::detail::unit_uniform_simd<B>(k, i), low, high);
+    }
+    template <class F>
+    void leaves(F&&) const {}
+};
+
+// Element i ~ N(mean, sigma^2) by Box-Muller: fma(z_i, sigma, mean), z_i standard normal.
+// Vectorized only where the SIMD fma is a fused instruction (x86 FMA3/AVX-512, AArch64); elsewhere
+// the cpu executor uses at(i) (software-exact fma), which gives the same bits.
+template <class T>
+struct normal_random {
+    using value_type = T;
+    static constexpr bool vectorizable = random::detail::simd_fma_is_fused;
+    random::key k;
+    T mean;
+    T sigma;
+    KILN_HD T at(std::size_t i) const {
+        return random::detail::fma_(random::detail::unit_normal(k, i, T{}), sigma, mean);
+    }
+    template <class B>
+    KILN_SIMD_INLINE B simd(std::size_t i) const {
+        static_assert(std::is_same_v<typename B::value_type, T>);
+        return random::detail::fma_(random::detail::unit_normal_simd<B>(k, i), B(sigma), B(mean));
+    }
+    template <class F>
+    void leaves(F&&) const {}
+};
+
+}  // namespace kiln::node
+
+namespace kiln::random {
+
+// ---------------------------------------------------------------------------------- factories
+// Lazy expressions of shape s on ctx; element i depends only on (k, i).
+template <Element T, ShapeType S, Device D = cpu>
+auto uniform(const S& s, key k, T low, std::type_identity_t<T> high, D ctx = D{}) {
+    using N = node::uniform_random<T>;
+    return Expr<N, S, D>(N{k, low, high}, s, ctx);
+}
+
+template <Element T, ShapeType S, Device D = cpu>
+auto normal(const S& s, key k, T mean, std::type_identity_t<T> sigma, D ctx = D{}) {
+    using N = node::normal_random<T>;
+    return Expr<N, S, D>(N{k, mean, sigma}, s, ctx);
+}
+
+}  // namespace kiln::random

@@ -1,0 +1,398 @@
+// Conv2D forward kernels (NCHW): the parameter checks, the naive reference against hand-computed
+// values and an independent formulation, then the cpu and gpu kernels against the reference on
+// random configurations and on the tutorial's shapes. Device-generic cases run for every device tag.
+#include "kiln_test.hpp"
+
+#include <kiln/nn/conv2d_kernels.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace conv2d_test {
+
+using kiln::nn::kernels::conv2d_params;
+
+inline std::string describe(const conv2d_params& p) {
+    auto s = [](std::size_t v) { return std::to_string(v); };
+    return "x (" + s(p.N) + ", " + s(p.C) + ", " + s(p.H) + ", " + s(p.W) + "), K " + s(p.K) + ", kernel " + s(p.R) +
+           "x" + s(p.S) + ", stride (" + s(p.stride_h) + ", " + s(p.stride_w) + "), pad (" + s(p.pad_h) + ", " +
+           s(p.pad_w) + "), dilation (" + s(p.dil_h) + ", " + s(p.dil_w) + "), groups " + s(p.groups);
+}
+
+template <class T>
+std::vector<T> uniform(std::mt19937& rng, std::size_t n, double lo = -1.0, double hi = 1.0) {
+    std::uniform_real_distribution<double> d(lo, hi);
+    std::vector<T> v(n);
+    for (auto& e : v) e = static_cast<T>(d(rng));
+    return v;
+}
+
+// Inputs for one configuration; the bias has K entries and is used only when with_bias.
+template <class T>
+struct problem {
+    conv2d_params p;
+    bool with_bias;
+    std::vector<T> x, w, b;
+};
+
+template <class T>
+problem<T> make_problem(const conv2d_params& p, bool with_bias, std::mt19937& rng) {
+    problem<T> pr{p, with_bias, uniform<T>(rng, p.x_size()), uniform<T>(rng, p.w_size()), uniform<T>(rng, p.K)};
+    return pr;
+}
+
+template <class T>
+std::vector<T> reference(const problem<T>& pr) {
+    std::vector<T> y(pr.p.y_size());
+    kiln::nn::kernels::conv2d_reference(pr.p, pr.x.data(), pr.w.data(), pr.with_bias ? pr.b.data() : nullptr,
+                                        y.data());
+    return y;
+}
+
+// Runs conv2d_forward on device tag D; y starts as NaN so an element the kernel skips shows up.
+template <class D, class T>
+std::vector<T> run_on(const problem<T>& pr) {
+    using kiln::shape;
+    const auto& p = pr.p;
+    auto x = kiln::from_values<T>(shape(p.x_size()), pr.x, D(0));
+    auto w = kiln::from_values<T>(shape(p.w_size()), pr.w, D(0));
+    auto b = kiln::from_values<T>(shape(p.K), pr.b, D(0));
+    auto y = kiln::full<T>(shape(p.y_size()), std::numeric_limits<T>::quiet_NaN(), D(0));
+    kiln::nn::kernels::conv2d_forward(D(0), p, x.data(), w.data(), pr.with_bias ? b.data() : nullptr, y.data());
+    return y.to_vector();
+}
+
+template <class T>
+constexpr double tolerance = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+
+// max over elements of |got - ref| / max(|ref|, 1); NaN (an unwritten element) counts as infinite.
+template <class T>
+double worst_error(const std::vector<T>& got, const std::vector<T>& ref) {
+    if (got.size() != ref.size()) return std::numeric_limits<double>::infinity();
+    double worst = 0;
+    for (std::size_t i = 0; i < ref.size(); ++i) {
+        const double r = ref[i], e = std::fabs(double(got[i]) - r) / std::max(std::fabs(r), 1.0);
+        if (!(e <= worst)) worst = std::isnan(e) ? std::numeric_limits<double>::infinity() : e;
+    }
+    return worst;
+}
+
+// Random configurations from a fixed seed: N 1-3, C and K 1-9, H and W 1-17, kernel 1-5 per axis,
+// stride 1-3, padding 0-2, dilation 1-3 per axis, groups a random common divisor of C and K.
+// Combinations whose dilated kernel does not fit the padded input are skipped (after checking that
+// validate() rejects them).
+inline std::vector<conv2d_params> random_configs(std::size_t count, unsigned seed) {
+    std::mt19937 rng(seed);
+    auto pick = [&](std::size_t lo, std::size_t hi) { return std::uniform_int_distribution<std::size_t>(lo, hi)(rng); };
+    std::vector<conv2d_params> out;
+    while (out.size() < count) {
+        conv2d_params p{};
+        p.N = pick(1, 3);
+        p.C = pick(1, 9);
+        p.K = pick(1, 9);
+        p.H = pick(1, 17);
+        p.W = pick(1, 17);
+        p.R = pick(1, 5);
+        p.S = pick(1, 5);
+        p.stride_h = pick(1, 3);
+        p.stride_w = pick(1, 3);
+        p.pad_h = pick(0, 2);
+        p.pad_w = pick(0, 2);
+        p.dil_h = pick(1, 3);
+        p.dil_w = pick(1, 3);
+        std::vector<std::size_t> divisors;
+        for (std::size_t g = 1; g <= std::gcd(p.C, p.K); ++g)
+            if (p.C % g == 0 && p.K % g == 0) divisors.push_back(g);
+        p.groups = divisors[pick(0, divisors.size() - 1)];
+        const bool fits = p.H + 2 * p.pad_h >= p.dil_h * (p.R - 1) + 1 && p.W + 2 * p.pad_w >= p.dil_w * (p.S - 1) + 1;
+        if (!fits) {
+            REQUIRE_THROWS_AS(p.validate(), kiln::shape_error);
+            continue;
+        }
+        out.push_back(p);
+    }
+    return out;
+}
+
+// The same convolution computed differently from conv2d_reference: the input is first copied into an
+// explicitly zero-padded buffer, then every tap is read without bounds checks.
+inline std::vector<double> padded_conv(const conv2d_params& p, const std::vector<double>& x,
+                                       const std::vector<double>& w, const double* bias) {
+    const std::size_t Hp = p.H + 2 * p.pad_h, Wp = p.W + 2 * p.pad_w;
+    std::vector<double> xp(p.N * p.C * Hp * Wp, 0.0);
+    for (std::size_t nc = 0; nc < p.N * p.C; ++nc)
+        for (std::size_t h = 0; h < p.H; ++h)
+            for (std::size_t v = 0; v < p.W; ++v)
+                xp[(nc * Hp + h + p.pad_h) * Wp + v + p.pad_w] = x[(nc * p.H + h) * p.W + v];
+    const std::size_t P = (Hp - p.dil_h * (p.R - 1) - 1) / p.stride_h + 1;
+    const std::size_t Q = (Wp - p.dil_w * (p.S - 1) - 1) / p.stride_w + 1;
+    const std::size_t Cg = p.C / p.groups, Kg = p.K / p.groups;
+    std::vector<double> y(p.N * p.K * P * Q);
+    for (std::size_t n = 0; n < p.N; ++n)
+        for (std::size_t g = 0; g < p.groups; ++g)
+            for (std::size_t kk = 0; kk < Kg; ++kk) {
+                const std::size_t k = g * Kg + kk;
+                for (std::size_t i = 0; i < P * Q; ++i) {
+                    const std::size_t oh = i / Q, ow = i % Q;
+                    double acc = bias ? bias[k] : 0.0;
+                    for (std::size_t cc = 0; cc < Cg; ++cc)
+                        for (std::size_t r = 0; r < p.R; ++r)
+                            for (std::size_t s = 0; s < p.S; ++s)
+                                acc += w[((k * Cg + cc) * p.R + r) * p.S + s] *
+                                       xp[((n * p.C + g * Cg + cc) * Hp + oh * p.stride_h + r * p.dil_h) * Wp +
+                                          ow * p.stride_w + s * p.dil_w];
+                    y[(n * p.K + k) * P * Q + i] = acc;
+                }
+            }
+    return y;
+}
+
+template <class D, class T>
+void check_random_configs(unsigned seed) {
+    const auto configs = random_configs(250, seed);
+    std::mt19937 rng(seed + 1);
+    std::size_t grouped = 0, strided = 0, padded = 0, dilated = 0, biased = 0;
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+        const conv2d_params& p = configs[i];
+        const auto pr = make_problem<T>(p, i % 2 == 0, rng);
+        const double err = worst_error(run_on<D>(pr), reference(pr));
+        INFO("config ", i, ": ", describe(p), pr.with_bias ? ", with bias" : ", no bias");
+        REQUIRE(err <= tolerance<T>);
+        grouped += p.groups > 1;
+        strided += p.stride_h > 1 || p.stride_w > 1;
+        padded += p.pad_h > 0 || p.pad_w > 0;
+        dilated += p.dil_h > 1 || p.dil_w > 1;
+        biased += pr.with_bias;
+    }
+    // the sample really exercises every feature
+    CHECK(grouped >= 20);
+    CHECK(strided >= 50);
+    CHECK(padded >= 50);
+    CHECK(dilated >= 50);
+    CHECK(biased == 125);
+}
+
+template <class D, class T>
+void check_named_shape(const conv2d_params& p, std::size_t P, std::size_t Q, bool with_bias, unsigned seed) {
+    REQUIRE(p.P() == P);
+    REQUIRE(p.Q() == Q);
+    std::mt19937 rng(seed);
+    const auto pr = make_problem<T>(p, with_bias, rng);
+    const auto got = run_on<D>(pr);
+    REQUIRE(got.size() == p.N * p.K * P * Q);
+    INFO(describe(p));
+    CHECK(worst_error(got, reference(pr)) <= tolerance<T>);
+}
+
+}  // namespace conv2d_test
+
+using conv2d_test::conv2d_params;
+namespace kk = kiln::nn::kernels;
+
+TEST_CASE("conv2d_params: P() and Q() follow the output-size formula") {
+    for (std::size_t in = 1; in <= 20; ++in)
+        for (std::size_t k = 1; k <= 5; ++k)
+            for (std::size_t st = 1; st <= 3; ++st)
+                for (std::size_t pad = 0; pad <= 2; ++pad)
+                    for (std::size_t dil = 1; dil <= 3; ++dil) {
+                        // the axis under test is height in p and width in q; the other axis is trivial
+                        conv2d_params p{1, 1, in, 1, 1, k, 1};
+                        p.stride_h = st, p.pad_h = pad, p.dil_h = dil;
+                        conv2d_params q{1, 1, 1, in, 1, 1, k};
+                        q.stride_w = st, q.pad_w = pad, q.dil_w = dil;
+                        const std::size_t eff = dil * (k - 1) + 1;
+                        if (in + 2 * pad < eff) {
+                            CHECK(p.P() == 0);
+                            CHECK(q.Q() == 0);
+                            CHECK_THROWS_AS(p.validate(), kiln::shape_error);
+                            CHECK_THROWS_AS(q.validate(), kiln::shape_error);
+                            continue;
+                        }
+                        const std::size_t want = (in + 2 * pad - eff) / st + 1;
+                        CHECK(p.P() == want);
+                        CHECK(q.Q() == want);
+                        CHECK(p.Q() == 1);
+                        CHECK(q.P() == 1);
+                        CHECK(p.P() == kiln::conv_out_extent(in, k, st, pad, dil));
+                        CHECK_NOTHROW(p.validate());
+                        CHECK_NOTHROW(q.validate());
+                    }
+    const conv2d_params tutorial{1, 8, 224, 224, 1, 3, 3};
+    CHECK(tutorial.P() == 222);
+    CHECK(tutorial.Q() == 222);
+    const conv2d_params stem{.N = 1, .C = 3, .H = 224, .W = 224, .K = 64, .R = 7, .S = 7,
+                             .stride_h = 2, .stride_w = 2, .pad_h = 3, .pad_w = 3};
+    CHECK(stem.P() == 112);
+    CHECK(stem.Q() == 112);
+    CHECK(stem.x_size() == 3 * 224 * 224);
+    CHECK(stem.w_size() == 64 * 3 * 7 * 7);
+    CHECK(stem.y_size() == 64 * 112 * 112);
+    const conv2d_params nonsquare{.N = 2, .C = 4, .H = 10, .W = 13, .K = 6, .R = 3, .S = 5, .stride_h = 1,
+                                  .stride_w = 2, .pad_h = 0, .pad_w = 1, .dil_h = 2, .dil_w = 1, .groups = 2};
+    CHECK(nonsquare.P() == 6);  // (10 - 5) / 1 + 1
+    CHECK(nonsquare.Q() == 6);  // (13 + 2 - 5) / 2 + 1
+    CHECK(nonsquare.w_size() == 6 * 2 * 3 * 5);
+}
+
+TEST_CASE("conv2d_params::validate names the numbers") {
+    auto msg = [](conv2d_params p) { return kiln_test::error_text<kiln::shape_error>([&] { p.validate(); }); };
+    conv2d_params ok{1, 6, 8, 8, 9, 3, 3};
+    CHECK(msg(ok) == "<no exception>");
+
+    auto p = ok;
+    p.groups = 4;
+    CHECK(msg(p) == "kiln: input num_filter must divide group size: 6 input channels cannot be split into 4 groups");
+    p.groups = 2;
+    CHECK(msg(p) == "kiln: output num_filter must divide group size: 9 output channels cannot be split into 2 groups");
+    p.groups = 3;
+    CHECK(msg(p) == "<no exception>");
+    p.groups = 0;
+    CHECK(msg(p) == "kiln: conv2d groups must be at least 1, got 0");
+
+    p = ok;
+    p.stride_w = 0;
+    CHECK(msg(p) == "kiln: conv2d stride must be at least 1, got (1, 0)");
+    p = ok;
+    p.stride_h = 0;
+    CHECK(msg(p) == "kiln: conv2d stride must be at least 1, got (0, 1)");
+    p = ok;
+    p.dil_h = 0;
+    CHECK(msg(p) == "kiln: conv2d dilation must be at least 1, got (0, 1)");
+    p = ok;
+    p.S = 0;
+    CHECK(msg(p) == "kiln: conv2d kernel must be at least 1x1, got (3, 0)");
+
+    p = ok;
+    p.H = 5, p.R = 5, p.dil_h = 2, p.pad_h = 1;
+    CHECK(msg(p) == "kiln: kernel size exceeds input: input height 5 with padding 1, dilated kernel height 9 "
+                    "(kernel 5, dilation 2)");
+    p.pad_h = 2;  // 5 + 4 >= 9: fits exactly, one output row
+    CHECK(msg(p) == "<no exception>");
+    CHECK(p.P() == 1);
+    p = ok;
+    p.W = 2;
+    CHECK(msg(p) == "kiln: kernel size exceeds input: input width 2 with padding 0, dilated kernel width 3 "
+                    "(kernel 3, dilation 1)");
+}
+
+TEST_CASE("conv2d reference matches hand-computed values") {
+    SUBCASE("2x2 ones kernel on a 3x3 ramp") {
+        const conv2d_params p{1, 1, 3, 3, 1, 2, 2};
+        const std::vector<double> x{1, 2, 3, 4, 5, 6, 7, 8, 9}, w{1, 1, 1, 1};
+        std::vector<double> y(4);
+        kk::conv2d_reference(p, x.data(), w.data(), static_cast<const double*>(nullptr), y.data());
+        CHECK(y == std::vector<double>{12, 16, 24, 28});
+    }
+    SUBCASE("padding 1, stride 2, bias") {
+        conv2d_params p{1, 1, 3, 3, 1, 3, 3};
+        p.pad_h = p.pad_w = 1;
+        p.stride_h = p.stride_w = 2;
+        const std::vector<double> x{1, 2, 3, 4, 5, 6, 7, 8, 9}, w(9, 1.0), b{0.5};
+        std::vector<double> y(4);
+        kk::conv2d_reference(p, x.data(), w.data(), b.data(), y.data());
+        // windows centred on the corners: sums of the 2x2 corner blocks
+        CHECK(y == std::vector<double>{12.5, 16.5, 24.5, 28.5});
+    }
+    SUBCASE("dilation 2 reads the four corners") {
+        conv2d_params p{1, 1, 3, 3, 1, 2, 2};
+        p.dil_h = p.dil_w = 2;
+        const std::vector<double> x{1, 2, 3, 4, 5, 6, 7, 8, 9}, w{1, 10, 100, 1000};
+        std::vector<double> y(1);
+        kk::conv2d_reference(p, x.data(), w.data(), static_cast<const double*>(nullptr), y.data());
+        CHECK(y[0] == 1 + 30 + 700 + 9000);
+    }
+    SUBCASE("groups: each output channel sees only its own input block") {
+        // C = 4, K = 2, groups = 2: channel 0 reads input 0-1, channel 1 reads input 2-3; 1x1 kernel
+        conv2d_params p{1, 4, 1, 2, 2, 1, 1};
+        p.groups = 2;
+        const std::vector<double> x{1, 2, 10, 20, 100, 200, 1000, 2000};  // (1, 4, 1, 2)
+        const std::vector<double> w{1, 2, 3, 4};                           // (2, 2, 1, 1)
+        std::vector<double> y(4);
+        kk::conv2d_reference(p, x.data(), w.data(), static_cast<const double*>(nullptr), y.data());
+        CHECK(y == std::vector<double>{1 * 1 + 2 * 10, 1 * 2 + 2 * 20, 3 * 100 + 4 * 1000, 3 * 200 + 4 * 2000});
+    }
+    SUBCASE("non-square kernel, width stride") {
+        conv2d_params p{1, 1, 2, 4, 1, 1, 3};
+        p.stride_w = 2;
+        p.pad_w = 1;
+        const std::vector<double> x{1, 2, 3, 4, 5, 6, 7, 8}, w{1, 2, 3};
+        std::vector<double> y(4);  // (1, 1, 2, 2)
+        kk::conv2d_reference(p, x.data(), w.data(), static_cast<const double*>(nullptr), y.data());
+        CHECK(y == std::vector<double>{0 * 1 + 1 * 2 + 2 * 3, 2 * 1 + 3 * 2 + 4 * 3, 0 * 1 + 5 * 2 + 6 * 3,
+                                       6 * 1 + 7 * 2 + 8 * 3});
+    }
+}
+
+TEST_CASE("conv2d reference agrees with an independent zero-padded formulation") {
+    const auto configs = conv2d_test::random_configs(60, 7u);
+    std::mt19937 rng(8);
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+        const auto pr = conv2d_test::make_problem<double>(configs[i], i % 2 == 1, rng);
+        const auto want = conv2d_test::padded_conv(pr.p, pr.x, pr.w, pr.with_bias ? pr.b.data() : nullptr);
+        INFO(conv2d_test::describe(pr.p));
+        REQUIRE(conv2d_test::worst_error(conv2d_test::reference(pr), want) <= 1e-13);
+    }
+}
+
+TEST_CASE_TEMPLATE("conv2d forward matches the reference on random configurations (float)", D, KILN_TEST_DEVICES) {
+    conv2d_test::check_random_configs<D, float>(2024u);
+}
+
+TEST_CASE_TEMPLATE("conv2d forward matches the reference on random configurations (double)", D, KILN_TEST_DEVICES) {
+    conv2d_test::check_random_configs<D, double>(4048u);
+}
+
+TEST_CASE_TEMPLATE("conv2d forward on the tutorial's shapes", D, KILN_TEST_DEVICES) {
+    const conv2d_params tutorial{1, 8, 224, 224, 1, 3, 3};
+    const conv2d_params small{1, 3, 9, 9, 1, 3, 3};
+    const conv2d_params stem{.N = 1, .C = 3, .H = 224, .W = 224, .K = 64, .R = 7, .S = 7,
+                             .stride_h = 2, .stride_w = 2, .pad_h = 3, .pad_w = 3};
+    SUBCASE("(1,8,224,224) -> 1, 3x3, pad 0: (1,1,222,222)") {
+        conv2d_test::check_named_shape<D, float>(tutorial, 222, 222, false, 1u);
+        conv2d_test::check_named_shape<D, double>(tutorial, 222, 222, true, 2u);
+    }
+    SUBCASE("(1,3,9,9) -> 1, 3x3: (1,1,7,7)") {
+        conv2d_test::check_named_shape<D, float>(small, 7, 7, true, 3u);
+        conv2d_test::check_named_shape<D, double>(small, 7, 7, false, 4u);
+    }
+    SUBCASE("(1,3,224,224) -> 64, 7x7, stride 2, pad 3: (1,64,112,112)") {
+        conv2d_test::check_named_shape<D, float>(stem, 112, 112, true, 5u);
+        conv2d_test::check_named_shape<D, double>(stem, 112, 112, true, 6u);
+    }
+}
+
+TEST_CASE_TEMPLATE("conv2d forward: bad parameters throw before anything is read or written", D, KILN_TEST_DEVICES) {
+    conv2d_params p{1, 6, 8, 8, 9, 3, 3};
+    p.groups = 4;
+    const float* none = nullptr;
+    CHECK(kiln_test::error_text<kiln::shape_error>([&] {
+              kk::conv2d_forward(D(0), p, none, none, none, static_cast<float*>(nullptr));
+          }) == "kiln: input num_filter must divide group size: 6 input channels cannot be split into 4 groups");
+}
+
+TEST_CASE_TEMPLATE("conv2d forward: an empty batch does nothing", D, KILN_TEST_DEVICES) {
+    const conv2d_params p{0, 3, 9, 9, 4, 3, 3};
+    CHECK(p.y_size() == 0);
+    const double* none = nullptr;
+    CHECK_NOTHROW(kk::conv2d_forward(D(0), p, none, none, none, static_cast<double*>(nullptr)));
+}
+
+TEST_CASE("conv2d cpu kernel does not need aligned pointers") {
+    // the cpu kernel runs on plain host memory at any offset (e.g. a view into a larger tensor)
+    conv2d_params p{2, 4, 13, 21, 6, 3, 3};
+    p.pad_h = p.pad_w = 1;
+    p.groups = 2;
+    std::mt19937 rng(11);
+    const auto pr = conv2d_test::make_problem<float>(p, true, rng);
+    std::vector<float> x(pr.x.size() + 1), w(pr.w.size() + 3), y(p.y_size() + 1);
+    std::copy(pr.x.begin(), pr.x.end(), x.begin() + 1);
+    std::copy(pr.w.begin(), pr.w.end(), w.begin() + 3);
+    kk::conv2d_forward_cpu(p, x.data() + 1, w.data() + 3, pr.b.data(), y.data() + 1);
+    const std::vector<float> got(y.begin() + 1, y.end());
+    CHECK(conv2d_test::worst_error(got, conv2d_test::reference(pr)) <= 1e-5);
+}
