@@ -1,21 +1,60 @@
 // kiln/cpu_executor.hpp: evaluates an expression tree on the cpu in one pass: an xsimd loop over
-// full batches (the SIMD body) and a scalar loop for the remaining elements (the tail).
+// full batches (the SIMD body) and a scalar loop for the remaining elements (the tail), split into
+// fixed blocks run on kiln's thread pool. Block boundaries depend only on n, so every result
+// (reductions included: partials are combined in block order) is the same for any thread count.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <vector>
 
 #include "expr_nodes.hpp"
+#include "parallel.hpp"
 #include "third_party/xsimd.hpp"
 
 namespace kiln::cpu_exec {
 
+// Elements per parallel block: a multiple of every SIMD width, large enough to amortize the
+// hand-off, small enough to balance two to a few dozen threads on tensors of a few MB.
+inline constexpr std::size_t block_elements = 32768;
+
+// The node evaluated from element `offset` on: element i of the result is element offset + i.
+template <class Node>
+struct offset_node {
+    using value_type = typename Node::value_type;
+    static constexpr bool vectorizable = Node::vectorizable;
+    Node e;
+    std::size_t offset;
+    value_type at(std::size_t i) const { return e.at(offset + i); }
+    template <class B>
+    B simd(std::size_t i) const { return e.template simd<B>(offset + i); }
+};
+template <class Node>
+offset_node<Node> shifted(const Node& e, std::size_t offset) {
+    return offset_node<Node>{e, offset};
+}
+
+// Destinations at least this large bypass the caches (non-temporal stores): they would not fit
+// anyway, and skipping the read-for-ownership saves a third of the memory traffic of y = f(x).
+inline constexpr std::size_t stream_bytes = std::size_t(8) << 20;
+
+namespace serial {
 template <class T, class Node>
-void assign(T* dst, const Node& e, std::size_t n) {
+void assign(T* dst, const Node& e, std::size_t n, bool streaming = false) {
     static_assert(std::is_same_v<T, typename Node::value_type>);
     std::size_t i = 0;
     if constexpr (Node::vectorizable) {
         using B = simd::batch<T>;
         constexpr std::size_t W = B::size;
+        // Streaming needs batch-aligned stores; kiln's own storage is aligned and blocks start at
+        // multiples of block_elements, so only an unaligned view falls back to plain stores.
+        if (streaming && reinterpret_cast<std::uintptr_t>(dst) % (W * sizeof(T)) == 0) {
+            {
+                const std::size_t body = n - n % W;
+                for (; i < body; i += W) simd::stream(dst + i, e.template simd<B>(i));
+                simd::stream_fence();
+            }
+        }
         const std::size_t body = n - n % W;
         for (; i < body; i += W) simd::store(dst + i, e.template simd<B>(i));
     }
@@ -69,6 +108,49 @@ auto fold_extremum(const Node& e, std::size_t n) {
         }
     }
     for (; i < n; ++i) acc = Op{}(acc, e.at(i));
+    return acc;
+}
+
+}  // namespace serial
+
+template <class T, class Node>
+void assign(T* dst, const Node& e, std::size_t n) {
+    const std::size_t blocks = (n + block_elements - 1) / block_elements;
+    if (blocks <= 1) return serial::assign(dst, e, n);
+    const bool streaming = n * sizeof(T) >= stream_bytes;
+    parallel_for(blocks, [&](std::size_t b) {
+        const std::size_t lo = b * block_elements, len = std::min(block_elements, n - lo);
+        serial::assign(dst + lo, shifted(e, lo), len, streaming);
+    });
+}
+
+template <class Node>
+auto sum(const Node& e, std::size_t n) {
+    using T = typename Node::value_type;
+    const std::size_t blocks = (n + block_elements - 1) / block_elements;
+    if (blocks <= 1) return serial::sum(e, n);
+    std::vector<T> part(blocks);
+    parallel_for(blocks, [&](std::size_t b) {
+        const std::size_t lo = b * block_elements, len = std::min(block_elements, n - lo);
+        part[b] = serial::sum(shifted(e, lo), len);
+    });
+    T acc = T(0);
+    for (T p : part) acc += p;
+    return acc;
+}
+
+template <class Op, class Node>
+auto fold_extremum(const Node& e, std::size_t n) {
+    using T = typename Node::value_type;
+    const std::size_t blocks = (n + block_elements - 1) / block_elements;
+    if (blocks <= 1) return serial::fold_extremum<Op>(e, n);
+    std::vector<T> part(blocks);
+    parallel_for(blocks, [&](std::size_t b) {
+        const std::size_t lo = b * block_elements, len = std::min(block_elements, n - lo);
+        part[b] = serial::fold_extremum<Op>(shifted(e, lo), len);
+    });
+    T acc = part[0];
+    for (std::size_t b = 1; b < blocks; ++b) acc = Op{}(acc, part[b]);
     return acc;
 }
 

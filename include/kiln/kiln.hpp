@@ -10,6 +10,7 @@
 #include "naming.hpp"
 #include "nn/conv2d.hpp"
 #include "nn/dense.hpp"
+#include "parallel.hpp"
 #include "parameter.hpp"
 #include "print.hpp"
 #include "random.hpp"

@@ -8,6 +8,12 @@
 #endif
 #include <xsimd/xsimd.hpp>
 
+#include <cstdint>
+#include <type_traits>
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
 namespace kiln::simd {
 
 template <class T>
@@ -50,6 +56,38 @@ inline typename B::value_type reduce_min(const B& b) {
     auto m = tmp[0];
     for (std::size_t i = 1; i < B::size; ++i) m = tmp[i] < m ? tmp[i] : m;
     return m;
+}
+
+// Non-temporal (streaming) store of a full batch to an address aligned to the batch size; a plain
+// aligned store where the architecture has none. Call stream_fence() after the last one.
+template <class B>
+inline void stream(typename B::value_type* p, const B& b) {
+    using T = typename B::value_type;
+#if defined(__AVX512F__)
+    if constexpr (B::size * sizeof(T) == 64) {
+        if constexpr (std::is_same_v<T, float>) return _mm512_stream_ps(p, b);
+        if constexpr (std::is_same_v<T, double>) return _mm512_stream_pd(p, b);
+    }
+#endif
+#if defined(__AVX__)
+    if constexpr (B::size * sizeof(T) == 32) {
+        if constexpr (std::is_same_v<T, float>) return _mm256_stream_ps(p, b);
+        if constexpr (std::is_same_v<T, double>) return _mm256_stream_pd(p, b);
+    }
+#endif
+#if defined(__SSE2__)
+    if constexpr (B::size * sizeof(T) == 16) {
+        if constexpr (std::is_same_v<T, float>) return _mm_stream_ps(p, b);
+        if constexpr (std::is_same_v<T, double>) return _mm_stream_pd(p, b);
+    }
+#endif
+    b.store_aligned(p);
+}
+
+inline void stream_fence() {
+#if defined(__SSE2__)
+    _mm_sfence();
+#endif
 }
 
 inline const char* arch_name() { return xsimd::default_arch::name(); }

@@ -1,0 +1,171 @@
+// kiln/parallel.hpp: the cpu executor's threads. A small persistent pool (no OpenMP dependency):
+//
+//   kiln::set_num_threads(2);               // default: std::thread::hardware_concurrency()
+//   kiln::parallel_for(n_blocks, [&](std::size_t b) { ... block b ... });
+//
+// Work is split into blocks whose boundaries depend only on the problem, never on the thread
+// count; threads take blocks dynamically. Whatever each block computes is therefore identical for
+// any number of threads (a reduction combines per-block partials in block order).
+// A parallel_for called from inside a parallel_for runs serially on the calling thread.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace kiln {
+
+namespace detail {
+
+class thread_pool {
+public:
+    static thread_pool& instance() {
+        static thread_pool pool;
+        return pool;
+    }
+
+    std::size_t size() const { return size_.load(std::memory_order_relaxed); }
+
+    void resize(std::size_t n) {
+        if (n == 0) n = default_threads();
+        std::lock_guard<std::mutex> run_lock(run_m_);
+        stop_workers();
+        size_.store(n, std::memory_order_relaxed);
+        start_workers(n - 1);
+    }
+
+    // Runs f(b) for b in [0, blocks). Exceptions from f are rethrown (the first one) after all
+    // blocks finished or were skipped.
+    template <class F>
+    void run(std::size_t blocks, F&& f) {
+        if (blocks == 0) return;
+        if (blocks == 1 || in_worker() || size() <= 1) {
+            for (std::size_t b = 0; b < blocks; ++b) f(b);
+            return;
+        }
+        std::lock_guard<std::mutex> run_lock(run_m_);  // one parallel region at a time
+        std::function<void(std::size_t)> fn = std::ref(f);
+        {
+            std::lock_guard<std::mutex> lock(m_);
+            job_ = &fn;
+            blocks_ = blocks;
+            next_.store(0, std::memory_order_relaxed);
+            done_ = 0;
+            error_ = nullptr;
+            ++generation_;
+        }
+        cv_.notify_all();
+        work();  // the caller works too
+        std::unique_lock<std::mutex> lock(m_);
+        done_cv_.wait(lock, [&] { return done_ == workers_.size() + 1; });
+        job_ = nullptr;
+        if (error_) std::rethrow_exception(error_);
+    }
+
+    ~thread_pool() { stop_workers(); }
+
+private:
+    thread_pool() {
+        const std::size_t n = default_threads();
+        size_.store(n, std::memory_order_relaxed);
+        start_workers(n - 1);
+    }
+
+    static std::size_t default_threads() {
+        const unsigned h = std::thread::hardware_concurrency();
+        return h ? h : 1;
+    }
+
+    static bool& worker_flag() {
+        thread_local bool flag = false;
+        return flag;
+    }
+    static bool in_worker() { return worker_flag(); }
+
+    void work() {
+        const bool was = worker_flag();
+        worker_flag() = true;
+        for (;;) {
+            const std::size_t b = next_.fetch_add(1, std::memory_order_relaxed);
+            if (b >= blocks_) break;
+            try {
+                (*job_)(b);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(m_);
+                if (!error_) error_ = std::current_exception();
+                next_.store(blocks_, std::memory_order_relaxed);
+            }
+        }
+        worker_flag() = was;
+        std::lock_guard<std::mutex> lock(m_);
+        ++done_;
+        if (done_ == workers_.size() + 1) done_cv_.notify_all();
+    }
+
+    void start_workers(std::size_t n) {
+        std::size_t start_gen;
+        {
+            std::lock_guard<std::mutex> lock(m_);
+            stop_ = false;
+            start_gen = generation_;  // a new worker waits for the next parallel region
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            workers_.emplace_back([this, start_gen] {
+                std::size_t seen = start_gen;
+                for (;;) {
+                    {
+                        std::unique_lock<std::mutex> lock(m_);
+                        cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
+                        if (stop_) return;
+                        seen = generation_;
+                    }
+                    work();
+                }
+            });
+        }
+    }
+
+    void stop_workers() {
+        {
+            std::lock_guard<std::mutex> lock(m_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        for (auto& t : workers_) t.join();
+        workers_.clear();
+    }
+
+    std::mutex run_m_;
+    std::mutex m_;
+    std::condition_variable cv_, done_cv_;
+    std::vector<std::thread> workers_;
+    std::function<void(std::size_t)>* job_ = nullptr;
+    std::size_t blocks_ = 0;
+    std::atomic<std::size_t> next_{0};
+    std::size_t done_ = 0;
+    std::size_t generation_ = 0;
+    bool stop_ = false;
+    std::exception_ptr error_;
+    std::atomic<std::size_t> size_{1};
+};
+
+}  // namespace detail
+
+// Number of threads kiln's cpu executor uses (the caller included). 0 restores the default
+// (std::thread::hardware_concurrency()). Results never depend on it.
+inline void set_num_threads(std::size_t n) { detail::thread_pool::instance().resize(n); }
+inline std::size_t num_threads() { return detail::thread_pool::instance().size(); }
+
+// Runs f(b) for every block b in [0, blocks), on up to num_threads() threads.
+template <class F>
+void parallel_for(std::size_t blocks, F&& f) {
+    detail::thread_pool::instance().run(blocks, std::forward<F>(f));
+}
+
+}  // namespace kiln
