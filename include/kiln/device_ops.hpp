@@ -28,7 +28,7 @@ struct device_ops<cpu> {
     struct storage {
         xtl_bridge::aligned_buffer<T> buf;
         storage() = default;
-        storage(std::size_t n, cpu) : buf(typename xtl_bridge::aligned_buffer<T>::shape_type{n}) {}
+        storage(std::size_t n, cpu) : buf(n) {}
         T* data() { return buf.data(); }
         const T* data() const { return buf.data(); }
     };
