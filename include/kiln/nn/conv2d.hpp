@@ -8,16 +8,13 @@
 // filled from the first input's channel extent.
 #pragma once
 
-#include <atomic>
-#include <mutex>
 #include <ostream>
 #include <sstream>
 #include <string>
 
-#include "../naming.hpp"
-#include "../parameter.hpp"
 #include "conv2d_kernels.hpp"
 #include "layer_common.hpp"
+#include "weight_bias_layer.hpp"
 
 namespace kiln::nn {
 
@@ -33,7 +30,8 @@ struct conv2d {
 };
 
 template <conv2d Opt, Element T = float, Device D = cpu>
-class Conv2D {
+class Conv2D : public weight_bias_layer<T, Shape<Opt.channels, (Opt.in_channels ? Opt.in_channels / Opt.groups : dyn), Opt.kernel_size.h, Opt.kernel_size.w>,
+                                         Shape<Opt.channels>, D, Opt.use_bias> {
     static_assert(Opt.channels > 0, "kiln: Conv2D needs channels > 0");
     static_assert(Opt.kernel_size.h > 0 && Opt.kernel_size.w > 0, "kiln: Conv2D needs a kernel_size of at least 1x1");
     static_assert(Opt.strides.h > 0 && Opt.strides.w > 0, "kiln: Conv2D strides must be at least 1");
@@ -47,45 +45,21 @@ class Conv2D {
     static constexpr std::size_t kh = Opt.kernel_size.h, kw = Opt.kernel_size.w;
     static constexpr std::size_t in_per_group = Opt.in_channels ? Opt.in_channels / Opt.groups : dyn;
 
+    using base = weight_bias_layer<T, Shape<Opt.channels, in_per_group, kh, kw>, Shape<Opt.channels>, D, Opt.use_bias>;
+
 public:
+    using base::bias;
+    using base::name;
+    using base::weight;
     static constexpr conv2d options = Opt;
     using weight_shape = Shape<Opt.channels, in_per_group, kh, kw>;
     using bias_shape = Shape<Opt.channels>;
     using value_type = T;
     using device_type = D;
 
-    // weight_initializer: init::none (use the block-level one, as Gluon's None) or any initializer;
-    // bias_initializer: Zero by default, as Gluon's 'zeros'.
     template <class WI = init::none_t, class BI = init::Zero>
     explicit Conv2D(const WI& weight_initializer = {}, const BI& bias_initializer = {})
-        : prefix_(naming::next("conv") + "_"),
-          weight(prefix_ + "weight", weight_shape{}, true),
-          bias(prefix_ + "bias", bias_shape{}, true) {
-        if constexpr (!std::is_same_v<WI, init::none_t>) weight.set_init(weight_initializer);
-        if constexpr (!std::is_same_v<BI, init::none_t>) bias.set_init(bias_initializer);
-    }
-
-    Conv2D(const Conv2D&) = delete;
-    Conv2D& operator=(const Conv2D&) = delete;
-
-    const std::string& prefix() const { return prefix_; }
-    std::string name() const { return prefix_.substr(0, prefix_.size() - 1); }
-
-    // Block.initialize(init=Uniform(), ctx, force_reinit): init is the default for parameters that
-    // have no initializer of their own.
-    template <init::Initializer I = init::Uniform>
-    void initialize(const I& default_init = I{}, D ctx = D{}, bool force_reinit = false) {
-        std::lock_guard<std::mutex> lock(m_);
-        weight.initialize_default(default_init, ctx, force_reinit);
-        if constexpr (Opt.use_bias) bias.initialize_default(default_init, ctx, force_reinit);
-        ready_.store(weight.state() == param_state::initialized, std::memory_order_release);
-    }
-
-    parameter_dict collect_params() const {
-        std::vector<const parameter_base*> ps{&weight};
-        if constexpr (Opt.use_bias) ps.push_back(&bias);
-        return parameter_dict(prefix_, std::move(ps));
-    }
+        : base("conv", dtype_style::numpy_class, weight_initializer, bias_initializer) {}
 
     // Forward pass: NCHW input on the layer's device; the output lives there too.
     template <class X>
@@ -102,7 +76,13 @@ public:
                           "leave in_channels deferred (0) to take it from the first input");
         }
         const auto xs = x.shape();
-        ensure_ready(xs);
+        this->ensure_ready([&] {
+            if (xs[1] % Opt.groups != 0)
+                throw shape_error("kiln: input num_filter must divide group size: the input has " +
+                                  std::to_string(xs[1]) + " channels, " + this->name() + " has " +
+                                  std::to_string(Opt.groups) + " groups");
+            return shape(Opt.channels, xs[1] / Opt.groups, kh, kw);
+        });
 
         const auto& w = weight.data();
         if (!(x.context() == w.context()))
@@ -127,9 +107,7 @@ public:
                                 out_extent<Sx::static_extents[3], kw, Opt.strides.w, Opt.padding.w, Opt.dilation.w>()>;
         const std::size_t dims[4] = {p.N, p.K, p.P(), p.Q()};
         Tensor<T, out_shape, D> y(shape_from<out_shape>(dims, 4), w.context(), kiln::detail::uninitialized_t{});
-        const T* b = nullptr;
-        if constexpr (Opt.use_bias) b = bias.data().data();
-        kernels::conv2d_forward(w.context(), p, x.data(), w.data(), b, y.data());
+        kernels::conv2d_forward(w.context(), p, x.data(), w.data(), this->bias_data(), y.data());
         return y;
     }
 
@@ -161,36 +139,6 @@ private:
             return decltype(conv_out_extent(c<In>, c<K>, c<S>, c<P>, c<Dl>))::value;
         }
     }
-
-    template <class Sx>
-    void ensure_ready(const Sx& xs) {
-        if (ready_.load(std::memory_order_acquire)) return;
-        std::lock_guard<std::mutex> lock(m_);
-        if (ready_.load(std::memory_order_relaxed)) return;
-        if (weight.state() == param_state::declared) (void)weight.data();  // throws Gluon's "has not been initialized"
-        if (weight.state() == param_state::deferred) {
-            if (xs[1] % Opt.groups != 0)
-                throw shape_error("kiln: input num_filter must divide group size: the input has " +
-                                  std::to_string(xs[1]) + " channels, " + name() + " has " +
-                                  std::to_string(Opt.groups) + " groups");
-            weight.finish_deferred_init(shape(Opt.channels, xs[1] / Opt.groups, kh, kw));
-        }
-        if constexpr (Opt.use_bias) {
-            if (bias.state() == param_state::deferred) bias.finish_deferred_init();
-            if (bias.state() == param_state::declared) (void)bias.data();
-        }
-        ready_.store(true, std::memory_order_release);
-    }
-
-    std::string prefix_;
-
-public:
-    Parameter<T, weight_shape, D> weight;
-    Parameter<T, bias_shape, D> bias;
-
-private:
-    std::mutex m_;
-    std::atomic<bool> ready_{false};
 };
 
 }  // namespace kiln::nn

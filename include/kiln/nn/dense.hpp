@@ -8,16 +8,13 @@
 #pragma once
 
 #include <array>
-#include <atomic>
-#include <mutex>
 #include <ostream>
 #include <string>
 #include <utility>
 
-#include "../naming.hpp"
-#include "../parameter.hpp"
 #include "dense_kernels.hpp"
 #include "layer_common.hpp"
+#include "weight_bias_layer.hpp"
 
 namespace kiln::nn {
 
@@ -29,10 +26,17 @@ struct dense {
 };
 
 template <dense Opt, Element T = float, Device D = cpu>
-class Dense {
+class Dense : public weight_bias_layer<T, Shape<Opt.units, Opt.in_units ? Opt.in_units : dyn>, Shape<Opt.units>, D,
+                                        Opt.use_bias> {
     static_assert(Opt.units > 0, "kiln: Dense needs units > 0");
 
+    using base = weight_bias_layer<T, Shape<Opt.units, Opt.in_units ? Opt.in_units : dyn>, Shape<Opt.units>, D,
+                                   Opt.use_bias>;
+
 public:
+    using base::bias;
+    using base::name;
+    using base::weight;
     static constexpr dense options = Opt;
     using weight_shape = Shape<Opt.units, Opt.in_units ? Opt.in_units : dyn>;
     using bias_shape = Shape<Opt.units>;
@@ -41,31 +45,7 @@ public:
 
     template <class WI = init::none_t, class BI = init::Zero>
     explicit Dense(const WI& weight_initializer = {}, const BI& bias_initializer = {})
-        : prefix_(naming::next("dense") + "_"),
-          weight(prefix_ + "weight", weight_shape{}, true, dtype_style::name),
-          bias(prefix_ + "bias", bias_shape{}, true, dtype_style::name) {
-        if constexpr (!std::is_same_v<WI, init::none_t>) weight.set_init(weight_initializer);
-        if constexpr (!std::is_same_v<BI, init::none_t>) bias.set_init(bias_initializer);
-    }
-    Dense(const Dense&) = delete;
-    Dense& operator=(const Dense&) = delete;
-
-    const std::string& prefix() const { return prefix_; }
-    std::string name() const { return prefix_.substr(0, prefix_.size() - 1); }
-
-    template <init::Initializer I = init::Uniform>
-    void initialize(const I& default_init = I{}, D ctx = D{}, bool force_reinit = false) {
-        std::lock_guard<std::mutex> lock(m_);
-        weight.initialize_default(default_init, ctx, force_reinit);
-        if constexpr (Opt.use_bias) bias.initialize_default(default_init, ctx, force_reinit);
-        ready_.store(weight.state() == param_state::initialized, std::memory_order_release);
-    }
-
-    parameter_dict collect_params() const {
-        std::vector<const parameter_base*> ps{&weight};
-        if constexpr (Opt.use_bias) ps.push_back(&bias);
-        return parameter_dict(prefix_, std::move(ps));
-    }
+        : base("dense", dtype_style::name, weight_initializer, bias_initializer) {}
 
     template <class X>
         requires Operand<X>
@@ -83,7 +63,7 @@ public:
         const auto xs = x.shape();
         const std::size_t in = Opt.flatten ? (xs[0] ? xs.size() / xs[0] : 0) : xs[Sx::rank() - 1];
         const std::size_t rows = in ? xs.size() / in : 0;
-        ensure_ready(in);
+        this->ensure_ready([&] { return shape(Opt.units, in); });
         const auto& w = weight.data();
         if (!(x.context() == w.context()))
             throw device_error("kiln: the input is on " + to_string(x.context()) + " but " + name() +
@@ -95,9 +75,7 @@ public:
         const auto out_shape_value = out_shape_of(xs);
         using OS = std::remove_const_t<decltype(out_shape_value)>;
         Tensor<T, OS, D> y(out_shape_value, w.context(), kiln::detail::uninitialized_t{});
-        const T* b = nullptr;
-        if constexpr (Opt.use_bias) b = bias.data().data();
-        kernels::dense_forward(w.context(), x.data(), w.data(), b, y.data(), rows, in, Opt.units);
+        kernels::dense_forward(w.context(), x.data(), w.data(), this->bias_data(), y.data(), rows, in, Opt.units);
         return y;
     }
 
@@ -141,29 +119,6 @@ private:
         const std::size_t d[] = {xs[I]..., Opt.units};
         return shape_from<OS>(d, sizeof...(N));
     }
-
-    void ensure_ready(std::size_t in) {
-        if (ready_.load(std::memory_order_acquire)) return;
-        std::lock_guard<std::mutex> lock(m_);
-        if (ready_.load(std::memory_order_relaxed)) return;
-        if (weight.state() == param_state::declared) (void)weight.data();
-        if (weight.state() == param_state::deferred) weight.finish_deferred_init(shape(Opt.units, in));
-        if constexpr (Opt.use_bias) {
-            if (bias.state() == param_state::deferred) bias.finish_deferred_init();
-            if (bias.state() == param_state::declared) (void)bias.data();
-        }
-        ready_.store(true, std::memory_order_release);
-    }
-
-    std::string prefix_;
-
-public:
-    Parameter<T, weight_shape, D> weight;
-    Parameter<T, bias_shape, D> bias;
-
-private:
-    std::mutex m_;
-    std::atomic<bool> ready_{false};
 };
 
 }  // namespace kiln::nn
