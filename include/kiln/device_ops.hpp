@@ -26,7 +26,7 @@ template <>
 struct device_ops<cpu> {
     template <class T>
     struct storage {
-        xtl_bridge::aligned_buffer<T> buf;
+        xtensor_bridge::aligned_buffer<T> buf;
         storage() = default;
         storage(std::size_t n, cpu) : buf(n) {}
         T* data() { return buf.data(); }
@@ -92,13 +92,6 @@ struct device_ops<gpu> {
                       "-Dgpu_backend=thrust-cpp (runs on the host), thrust-omp, or cuda (nvcc)");
     };
 };
-#endif
-
-template <class D>
-constexpr bool has_backend = true;
-#if !KILN_HAS_GPU_BACKEND
-template <>
-constexpr bool has_backend<gpu> = false;
 #endif
 
 }  // namespace kiln::detail

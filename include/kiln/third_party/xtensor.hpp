@@ -16,8 +16,8 @@
 #error "kiln needs xtensor (Debian: apt-get install libxtensor-dev)"
 #endif
 
-namespace kiln::xtl_bridge {
+namespace kiln::xtensor_bridge {
 // Flat, SIMD-aligned owning buffer used by cpu tensors.
 template <class T>
 using aligned_buffer = xt::uvector<T, xsimd::aligned_allocator<T, simd::alignment>>;
-}  // namespace kiln::xtl_bridge
+}  // namespace kiln::xtensor_bridge
