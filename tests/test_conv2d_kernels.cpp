@@ -6,8 +6,11 @@
 #include <kiln/nn/conv2d_kernels.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <random>
 #include <string>
@@ -395,4 +398,308 @@ TEST_CASE("conv2d cpu kernel does not need aligned pointers") {
     kk::conv2d_forward_cpu(p, x.data() + 1, w.data() + 3, pr.b.data(), y.data() + 1);
     const std::vector<float> got(y.begin() + 1, y.end());
     CHECK(conv2d_test::worst_error(got, conv2d_test::reference(pr)) <= 1e-5);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cpu algorithms one by one (conv2d_params::algo forces one; the tile / channel layouts of
+// Winograd are forced through conv_detail). Every random configuration runs through every path that
+// accepts it, plus two variants of it made to fit the restricted paths: no padding and stride_w 1
+// (stream), and 3x3 / stride 1 / dilation 1 / one group (winograd).
+namespace conv2d_test {
+
+using kiln::nn::kernels::conv2d_algo;
+namespace cd = kiln::nn::kernels::conv_detail;
+
+// A cpu path: an algorithm, and for winograd which layout (automatic otherwise).
+struct cpu_path {
+    conv2d_algo algo;
+    cd::wino_layout layout = cd::wino_layout::automatic;
+    const char* name;
+};
+
+inline const std::vector<cpu_path>& cpu_paths() {
+    static const std::vector<cpu_path> paths = {
+        {conv2d_algo::automatic, cd::wino_layout::automatic, "automatic"},
+        {conv2d_algo::direct, cd::wino_layout::automatic, "direct"},
+        {conv2d_algo::stream, cd::wino_layout::automatic, "stream"},
+        {conv2d_algo::winograd, cd::wino_layout::automatic, "winograd"},
+        {conv2d_algo::winograd, cd::wino_layout::channels, "winograd (channel layout)"},
+        {conv2d_algo::winograd, cd::wino_layout::tiles, "winograd (tile layout)"},
+    };
+    return paths;
+}
+
+// Runs one cpu path on plain host vectors (y starts as NaN). x and w may sit at any address (given:
+// copies of pr.x and pr.w), y is written y_offset elements into its buffer.
+template <class T>
+std::vector<T> run_path(const problem<T>& pr, const cpu_path& path, const T* x = nullptr, const T* w = nullptr,
+                        std::size_t y_offset = 0) {
+    conv2d_params p = pr.p;
+    p.algo = path.algo;
+    std::vector<T> y(p.y_size() + y_offset, std::numeric_limits<T>::quiet_NaN());
+    const T* xs = x ? x : pr.x.data();
+    const T* ws = w ? w : pr.w.data();
+    const T* b = pr.with_bias ? pr.b.data() : nullptr;
+    if (path.layout != cd::wino_layout::automatic)
+        cd::conv_winograd(p, xs, ws, b, y.data() + y_offset, path.layout);
+    else
+        kiln::nn::kernels::conv2d_forward_cpu(p, xs, ws, b, y.data() + y_offset);
+    return std::vector<T>(y.begin() + std::ptrdiff_t(y_offset), y.end());
+}
+
+// Winograd rounds differently from a dot product: an output's error is proportional to the whole
+// 6x6 input window it is computed from, not to its own terms (near a padded corner an output may sum
+// a single product). Its error is therefore measured against the largest output magnitude of its
+// (image, channel) plane: max over outputs of |y - ref| / max over the plane of (sum over taps of
+// |w x| + |bias|). (We see up to ~2e-6 for float with 4..512 channels, ~3e-7 for the direct
+// algorithm in the same measure; ~3e-15 for double.)
+template <class T>
+constexpr double winograd_tolerance = std::is_same_v<T, float> ? 2e-5 : 1e-13;
+
+// The double reference of a problem and, per output, the plane scale of scaled_error.
+struct expected {
+    std::vector<double> ref, scale;
+};
+
+template <class T>
+expected expect(const problem<T>& pr) {
+    const auto& p = pr.p;
+    std::vector<double> xd(pr.x.begin(), pr.x.end()), wd(pr.w.begin(), pr.w.end()), bd(pr.b.begin(), pr.b.end());
+    expected e{std::vector<double>(p.y_size()), std::vector<double>(p.y_size())};
+    kiln::nn::kernels::conv2d_reference(p, xd.data(), wd.data(), pr.with_bias ? bd.data() : nullptr, e.ref.data());
+    for (auto* v : {&xd, &wd, &bd})
+        for (auto& a : *v) a = std::fabs(a);
+    kiln::nn::kernels::conv2d_reference(p, xd.data(), wd.data(), pr.with_bias ? bd.data() : nullptr, e.scale.data());
+    const std::size_t plane = p.P() * p.Q();
+    for (std::size_t q = 0; q * plane < e.scale.size(); ++q) {
+        const auto first = e.scale.begin() + std::ptrdiff_t(q * plane), end = first + std::ptrdiff_t(plane);
+        const double m = std::max(*std::max_element(first, end), 1e-30);
+        std::fill(first, end, m);
+    }
+    return e;
+}
+
+template <class T>
+double scaled_error(const expected& e, const std::vector<T>& got) {
+    if (got.size() != e.ref.size()) return std::numeric_limits<double>::infinity();
+    double worst = 0;
+    for (std::size_t i = 0; i < e.ref.size(); ++i) {
+        const double err = std::fabs(double(got[i]) - e.ref[i]) / e.scale[i];
+        if (!(err <= worst)) worst = std::isnan(err) ? std::numeric_limits<double>::infinity() : err;
+    }
+    return worst;
+}
+
+// The error of path on pr in that measure, and whether it is within the path's tolerance (the
+// direct and stream kernels are plain dot products: float 1e-5, double 1e-13).
+template <class T>
+bool path_ok(const problem<T>& pr, const expected& e, const cpu_path& path, const std::vector<T>& got, double& err) {
+    const bool wino = path.algo == conv2d_algo::winograd ||
+                      (path.algo == conv2d_algo::automatic &&
+                       kiln::nn::kernels::conv2d_choose_algo(pr.p) == conv2d_algo::winograd);
+    err = scaled_error(e, got);
+    return err <= (wino ? winograd_tolerance<T> : std::is_same_v<T, float> ? 1e-5 : 1e-13);
+}
+
+inline conv2d_params stream_variant(conv2d_params p) {
+    p.pad_h = p.pad_w = 0;
+    p.stride_w = 1;
+    while (p.H < p.dil_h * (p.R - 1) + 1) ++p.H;
+    while (p.W < p.dil_w * (p.S - 1) + 1) ++p.W;
+    return p;
+}
+
+inline conv2d_params winograd_variant(conv2d_params p) {
+    p.R = p.S = 3;
+    p.stride_h = p.stride_w = p.dil_h = p.dil_w = 1;
+    p.groups = 1;
+    p.pad_h = std::min<std::size_t>(p.pad_h, 2);
+    p.pad_w = std::min<std::size_t>(p.pad_w, 2);
+    while (p.H + 2 * p.pad_h < 3) ++p.H;
+    while (p.W + 2 * p.pad_w < 3) ++p.W;
+    return p;
+}
+
+// Runs cfg and its two variants through every path that accepts them; returns how many
+// (configuration, path) pairs ran per path name.
+template <class T>
+void check_all_paths(const std::vector<conv2d_params>& configs, unsigned seed, std::map<std::string, int>& ran) {
+    std::mt19937 rng(seed);
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+        for (const conv2d_params& p : {configs[i], stream_variant(configs[i]), winograd_variant(configs[i])}) {
+            const auto pr = make_problem<T>(p, (i + p.R) % 2 == 0, rng);
+            const auto e = expect(pr);
+            for (const auto& path : cpu_paths()) {
+                if (!kiln::nn::kernels::conv2d_algo_accepts(p, path.algo)) continue;
+                const auto got = run_path(pr, path);
+                double err = 0;
+                const bool ok = path_ok(pr, e, path, got, err);
+                INFO("config ", i, ": ", describe(p), std::string(pr.with_bias ? ", with bias; " : ", no bias; "),
+                     std::string(path.name), ": error ", err);
+                REQUIRE(ok);
+                ++ran[path.name];
+            }
+        }
+    }
+}
+
+// Larger channel counts and widths than random_configs (more than one vector of channels and of
+// output columns, partial vectors, several output-channel blocks), fewer of them.
+inline std::vector<conv2d_params> wide_configs(std::size_t count, unsigned seed) {
+    std::mt19937 rng(seed);
+    auto pick = [&](std::size_t lo, std::size_t hi) { return std::uniform_int_distribution<std::size_t>(lo, hi)(rng); };
+    std::vector<conv2d_params> out;
+    while (out.size() < count) {
+        conv2d_params p{};
+        p.N = pick(1, 2);
+        p.C = pick(1, 40);
+        p.K = pick(1, 40);
+        p.H = pick(1, 12);
+        p.W = pick(1, 45);
+        p.R = pick(1, 4);
+        p.S = pick(1, 4);
+        p.stride_h = pick(1, 2);
+        p.stride_w = pick(1, 2);
+        p.pad_h = pick(0, 2);
+        p.pad_w = pick(0, 2);
+        p.dil_h = pick(1, 2);
+        p.dil_w = pick(1, 2);
+        p.groups = std::gcd(p.C, p.K) % 2 == 0 && pick(0, 3) == 0 ? 2 : 1;
+        if (p.H + 2 * p.pad_h < p.dil_h * (p.R - 1) + 1 || p.W + 2 * p.pad_w < p.dil_w * (p.S - 1) + 1) continue;
+        out.push_back(p);
+    }
+    return out;
+}
+
+}  // namespace conv2d_test
+
+using conv2d_test::conv2d_algo;
+
+TEST_CASE("conv2d cpu algorithms: which shapes each accepts, and what automatic picks") {
+    namespace k = kiln::nn::kernels;
+    const conv2d_params tutorial{1, 8, 224, 224, 1, 3, 3};
+    conv2d_params s2{1, 64, 56, 56, 64, 3, 3};
+    s2.pad_h = s2.pad_w = 1;
+    conv2d_params s3{1, 512, 14, 14, 512, 3, 3};
+    s3.pad_h = s3.pad_w = 1;
+    const conv2d_params stem{.N = 1, .C = 3, .H = 224, .W = 224, .K = 64, .R = 7, .S = 7,
+                             .stride_h = 2, .stride_w = 2, .pad_h = 3, .pad_w = 3};
+    CHECK(k::conv2d_choose_algo(tutorial) == conv2d_algo::stream);
+    CHECK(k::conv2d_choose_algo(s2) == conv2d_algo::winograd);
+    CHECK(k::conv2d_choose_algo(s3) == conv2d_algo::winograd);
+    CHECK(k::conv2d_choose_algo(stem) == conv2d_algo::direct);
+    for (auto a : {conv2d_algo::automatic, conv2d_algo::reference, conv2d_algo::direct})
+        CHECK(k::conv2d_algo_accepts(stem, a));
+    CHECK_FALSE(k::conv2d_algo_accepts(stem, conv2d_algo::winograd));
+    CHECK_FALSE(k::conv2d_algo_accepts(stem, conv2d_algo::stream));
+    CHECK(k::conv2d_algo_accepts(tutorial, conv2d_algo::winograd));
+    CHECK(k::conv2d_algo_accepts(tutorial, conv2d_algo::stream));
+    CHECK_FALSE(k::conv2d_algo_accepts(s2, conv2d_algo::stream));  // padded
+    auto grouped = s2;
+    grouped.groups = 2;
+    CHECK_FALSE(k::conv2d_algo_accepts(grouped, conv2d_algo::winograd));
+
+    // forcing an algorithm that does not accept the shape throws before touching memory
+    auto p = stem;
+    p.algo = conv2d_algo::winograd;
+    const float* none = nullptr;
+    CHECK(kiln_test::error_text<kiln::shape_error>([&] {
+              k::conv2d_forward_cpu(p, none, none, none, static_cast<float*>(nullptr));
+          }) == "kiln: conv2d algorithm winograd does not accept this convolution (kernel 7x7, stride (2, 2), "
+               "padding (3, 3), dilation (1, 1), groups 1)");
+    p.algo = conv2d_algo::stream;
+    CHECK_THROWS_AS(k::conv2d_forward_cpu(p, none, none, none, static_cast<float*>(nullptr)), kiln::shape_error);
+    // every algorithm of an empty batch does nothing
+    for (auto a : {conv2d_algo::direct, conv2d_algo::stream, conv2d_algo::winograd, conv2d_algo::reference}) {
+        conv2d_params e{0, 3, 9, 9, 4, 3, 3};
+        e.algo = a;
+        CHECK_NOTHROW(k::conv2d_forward_cpu(e, none, none, none, static_cast<float*>(nullptr)));
+    }
+}
+
+TEST_CASE_TEMPLATE("conv2d every cpu algorithm matches the reference on random configurations", T, float, double) {
+    std::map<std::string, int> ran;
+    conv2d_test::check_all_paths<T>(conv2d_test::random_configs(250, std::is_same_v<T, float> ? 31u : 32u),
+                                    std::is_same_v<T, float> ? 41u : 42u, ran);
+    conv2d_test::check_all_paths<T>(conv2d_test::wide_configs(40, std::is_same_v<T, float> ? 51u : 52u),
+                                    std::is_same_v<T, float> ? 61u : 62u, ran);
+    // every path really ran, on many shapes
+    for (const auto& path : conv2d_test::cpu_paths()) {
+        INFO(std::string(path.name));
+        CHECK(ran[path.name] >= 100);
+    }
+}
+
+TEST_CASE_TEMPLATE("conv2d winograd: the blocking variants (shared V, split output channels, U per block)", T,
+                   float, double) {
+    // few tiles and many output channels: the output channels are split over blocks and V is shared;
+    // a U too large to precompute (36 * C * K values over 2 MB) is transformed per block.
+    std::vector<conv2d_params> shapes;
+    for (auto [N, C, H, W, K, pad] : std::vector<std::array<std::size_t, 6>>{
+             {1, 16, 8, 8, 80, 1}, {2, 24, 7, 37, 40, 0}, {1, 136, 9, 10, 130, 1}, {1, 3, 40, 40, 20, 2}}) {
+        conv2d_params p{N, C, H, W, K, 3, 3};
+        p.pad_h = p.pad_w = pad;
+        shapes.push_back(p);
+    }
+    std::mt19937 rng(77);
+    for (const auto& p : shapes) {
+        const auto pr = conv2d_test::make_problem<T>(p, true, rng);
+        const auto e = conv2d_test::expect(pr);
+        for (const auto& path : conv2d_test::cpu_paths()) {
+            if (path.algo != conv2d_algo::winograd) continue;
+            INFO(conv2d_test::describe(p), "; ", std::string(path.name));
+            CHECK(conv2d_test::scaled_error(e, conv2d_test::run_path(pr, path)) <= conv2d_test::winograd_tolerance<T>);
+        }
+    }
+}
+
+TEST_CASE("conv2d cpu results do not depend on the number of threads") {
+    // shapes with many parallel blocks in every algorithm; 1, 2 and 3 threads give the same bits
+    conv2d_params wide{2, 24, 30, 61, 20, 3, 3};
+    wide.pad_h = wide.pad_w = 1;
+    conv2d_params strided{1, 5, 41, 47, 13, 5, 4};
+    strided.stride_h = 2, strided.stride_w = 3, strided.pad_h = 2, strided.pad_w = 1, strided.dil_h = 2;
+    conv2d_params few_k{2, 6, 40, 50, 2, 3, 3};
+    conv2d_params deep{1, 40, 9, 9, 72, 3, 3};
+    deep.pad_h = deep.pad_w = 1;
+    std::mt19937 rng(5);
+    for (const auto& p : {wide, strided, few_k, deep}) {
+        const auto pf = conv2d_test::make_problem<float>(p, true, rng);
+        const auto pd = conv2d_test::make_problem<double>(p, false, rng);
+        for (const auto& path : conv2d_test::cpu_paths()) {
+            if (!kiln::nn::kernels::conv2d_algo_accepts(p, path.algo)) continue;
+            INFO(conv2d_test::describe(p), "; ", std::string(path.name));
+            kiln::set_num_threads(1);
+            const auto f1 = conv2d_test::run_path(pf, path);
+            const auto d1 = conv2d_test::run_path(pd, path);
+            for (std::size_t t : {2, 3}) {
+                kiln::set_num_threads(t);
+                const auto ft = conv2d_test::run_path(pf, path);
+                const auto dt = conv2d_test::run_path(pd, path);
+                CHECK(std::memcmp(f1.data(), ft.data(), f1.size() * sizeof(float)) == 0);
+                CHECK(std::memcmp(d1.data(), dt.data(), d1.size() * sizeof(double)) == 0);
+            }
+        }
+    }
+    kiln::set_num_threads(0);
+}
+
+TEST_CASE("conv2d every cpu algorithm works on unaligned pointers") {
+    conv2d_params padded{2, 20, 13, 37, 18, 3, 3};
+    padded.pad_h = padded.pad_w = 1;
+    std::mt19937 rng(12);
+    for (const auto& q : {padded, conv2d_test::stream_variant(padded)}) {
+        const auto pr = conv2d_test::make_problem<float>(q, true, rng);
+        const auto e = conv2d_test::expect(pr);
+        std::vector<float> x(pr.x.size() + 1), w(pr.w.size() + 3);
+        std::copy(pr.x.begin(), pr.x.end(), x.begin() + 1);
+        std::copy(pr.w.begin(), pr.w.end(), w.begin() + 3);
+        for (const auto& path : conv2d_test::cpu_paths()) {
+            if (!kiln::nn::kernels::conv2d_algo_accepts(q, path.algo)) continue;
+            INFO(conv2d_test::describe(q), "; ", std::string(path.name));
+            const auto got = conv2d_test::run_path(pr, path, x.data() + 1, w.data() + 3, 1);
+            double err = 0;
+            CHECK(conv2d_test::path_ok(pr, e, path, got, err));
+        }
+    }
 }

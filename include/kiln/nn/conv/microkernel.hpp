@@ -1,0 +1,134 @@
+// kiln/nn/conv/microkernel.hpp: the register-blocked multiply-accumulate every fast cpu convolution
+// path ends in. One call computes an MA x NB tile of vectors
+//
+//   C(i, j) (+)= sum over taps t of  A(i, t) * B(j, t)        i < MA, j < NB
+//
+// where A(i, t) is a scalar broadcast to all lanes and B(j, t) is a vector of L = simd::width<T>
+// consecutive elements:
+//
+//   A(i, t) = a[t * a_t + i * a_i]            e.g. weight of output channel i, tap t
+//   B(j, t) = b[boff[t] + j * L .. + L)       e.g. L output columns' input pixels for tap t
+//   C(i, j) = c[i * c_i + j * L .. + L)
+//
+// MA*NB accumulators stay in registers for the whole tap loop (MA*NB <= 24 with AVX-512's 32
+// registers); per tap the kernel loads NB vectors and MA scalars for MA*NB fused multiply-adds.
+// The tap order is fixed, so a tile's result never depends on how the caller schedules tiles.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <utility>
+
+#include "simd_ops.hpp"
+
+namespace kiln::nn::kernels::conv_detail {
+
+template <class T>
+struct gemm_tile {
+    enum init_kind : int { zero, accumulate, row_bias };
+
+    std::size_t taps = 0;
+    const T* a = nullptr;
+    std::ptrdiff_t a_t = 1, a_i = 0;
+    const T* b = nullptr;
+    const std::ptrdiff_t* boff = nullptr;
+    T* c = nullptr;
+    std::ptrdiff_t c_i = 0;
+    std::size_t last = vec<T>::L;  // lanes of the last vector (j = NB-1) that exist in C (and in B if partial)
+    init_kind init = zero;         // C starts at 0, at its current value, or at bias[i]
+    const T* bias = nullptr;       // row_bias: may be null (then 0)
+};
+
+// Fully unrolled constant-trip loops, so the accumulator arrays live in registers.
+#if defined(__clang__) && !defined(__CUDACC__)
+#define KILN_CONV_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__) && !defined(__CUDACC__)
+#define KILN_CONV_UNROLL _Pragma("GCC unroll 8")
+#else
+#define KILN_CONV_UNROLL
+#endif
+
+// partial_b: the last B vector is loaded with only `last` lanes (its memory may end there).
+template <class T, std::size_t MA, std::size_t NB>
+void ukernel(const gemm_tile<T>& g, bool partial_b) {
+    using V = vec<T>;
+    using B = typename V::B;
+    constexpr std::ptrdiff_t L = static_cast<std::ptrdiff_t>(V::L);
+    const bool partial = g.last < V::L;
+    const std::size_t last = g.last;
+    const bool pb = partial_b && partial;
+
+    // An accumulating tile adds C's old value at the end, after the taps.
+    B acc[MA][NB];
+    const B init = V::zero();
+    KILN_CONV_UNROLL
+    for (std::size_t i = 0; i < MA; ++i) {
+        const B a0 = g.init == gemm_tile<T>::row_bias && g.bias ? V::bcast(g.bias[i]) : init;
+        KILN_CONV_UNROLL
+        for (std::size_t j = 0; j < NB; ++j) {
+            acc[i][j] = a0;
+        }
+    }
+
+    const T* a = g.a;
+    const T* bb = g.b;
+    const std::ptrdiff_t* off = g.boff;
+    const std::ptrdiff_t a_t = g.a_t, a_i = g.a_i;
+    for (std::size_t t = 0; t < g.taps; ++t, a += a_t) {
+        const T* bp = bb + off[t];
+        B bv[NB];
+        KILN_CONV_UNROLL
+        for (std::size_t j = 0; j + 1 < NB; ++j) bv[j] = V::load(bp + std::ptrdiff_t(j) * L);
+        bv[NB - 1] = pb ? V::load_n(bp + std::ptrdiff_t(NB - 1) * L, last) : V::load(bp + std::ptrdiff_t(NB - 1) * L);
+        KILN_CONV_UNROLL
+        for (std::size_t i = 0; i < MA; ++i) {
+            const B av = V::bcast(a[std::ptrdiff_t(i) * a_i]);
+            KILN_CONV_UNROLL
+            for (std::size_t j = 0; j < NB; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
+        }
+    }
+
+    KILN_CONV_UNROLL
+    for (std::size_t i = 0; i < MA; ++i) {
+        T* cp = g.c + std::ptrdiff_t(i) * g.c_i;
+        KILN_CONV_UNROLL
+        for (std::size_t j = 0; j < NB; ++j) {
+            T* p = cp + std::ptrdiff_t(j) * L;
+            const bool part = j == NB - 1 && partial;
+            if (g.init == gemm_tile<T>::accumulate) acc[i][j] = acc[i][j] + (part ? V::load_n(p, last) : V::load(p));
+            if (part)
+                V::store_n(p, acc[i][j], last);
+            else
+                V::store(p, acc[i][j]);
+        }
+    }
+}
+
+// The tile shapes instantiated: ma <= 6 output rows, nb <= 8 vectors, ma * nb <= 24 (the callers
+// never ask for more: 24 accumulators plus the B vectors fill AVX-512's 32 registers).
+inline constexpr std::size_t max_ma = 6;
+inline constexpr std::size_t max_nb = 8;
+
+template <class T, std::size_t I>
+constexpr auto ukernel_entry() {
+    constexpr std::size_t ma = I / max_nb + 1, nb = I % max_nb + 1;
+    if constexpr (ma * nb <= 24)
+        return &ukernel<T, ma, nb>;
+    else
+        return static_cast<void (*)(const gemm_tile<T>&, bool)>(nullptr);
+}
+
+template <class T, std::size_t... I>
+constexpr auto make_ukernel_table(std::index_sequence<I...>) {
+    using fn = void (*)(const gemm_tile<T>&, bool);
+    return std::array<fn, sizeof...(I)>{ukernel_entry<T, I>()...};
+}
+
+// Runs the ma x nb kernel (1 <= ma <= max_ma, 1 <= nb <= max_nb, ma * nb <= 24).
+template <class T>
+inline void run_ukernel(std::size_t ma, std::size_t nb, bool partial_b, const gemm_tile<T>& g) {
+    static constexpr auto tab = make_ukernel_table<T>(std::make_index_sequence<max_ma * max_nb>{});
+    tab[(ma - 1) * max_nb + (nb - 1)](g, partial_b);
+}
+
+}  // namespace kiln::nn::kernels::conv_detail

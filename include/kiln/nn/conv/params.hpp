@@ -1,0 +1,89 @@
+// kiln/nn/conv/params.hpp: the parameters of a 2-D convolution (conv2d_params) and the cpu
+// algorithms that can compute it (conv2d_algo). Included by kiln/nn/conv2d_kernels.hpp.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "../../shape.hpp"
+
+namespace kiln::nn::kernels {
+
+// The cpu implementations of conv2d_forward_cpu (see conv2d_kernels.hpp for when each is chosen).
+enum class conv2d_algo {
+    automatic,  // pick from the shape: winograd, stream or direct
+    reference,  // conv2d_reference (plain loops, double accumulation): slow, the ground truth
+    direct,     // implicit GEMM with a register-blocked micro-kernel: every shape
+    winograd,   // Winograd F(4x4, 3x3): 3x3 kernels, stride 1, dilation 1, groups 1
+    stream,     // one streaming pass over the input for few output channels: K/groups <= 4,
+                // no padding, stride_w 1
+};
+
+inline const char* algo_name(conv2d_algo a) {
+    switch (a) {
+        case conv2d_algo::automatic: return "automatic";
+        case conv2d_algo::reference: return "reference";
+        case conv2d_algo::direct: return "direct";
+        case conv2d_algo::winograd: return "winograd";
+        case conv2d_algo::stream: return "stream";
+    }
+    return "?";
+}
+
+struct conv2d_params {
+    std::size_t N, C, H, W;  // input (N, C, H, W)
+    std::size_t K, R, S;     // output channels, kernel height, kernel width; weight is (K, C/groups, R, S)
+    std::size_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dil_h = 1, dil_w = 1, groups = 1;
+    // Which cpu algorithm conv2d_forward_cpu runs (automatic: chosen from the shape). Forcing one that
+    // does not accept the shape throws kiln::shape_error; conv2d_algo_accepts() tells beforehand.
+    // The gpu kernel ignores it.
+    conv2d_algo algo = conv2d_algo::automatic;
+
+    // Output height and width (floor formula). 0 when the parameters are invalid (zero stride, or a
+    // dilated kernel larger than the padded input), which validate() reports.
+    std::size_t P() const { return out_extent(H, R, stride_h, pad_h, dil_h); }
+    std::size_t Q() const { return out_extent(W, S, stride_w, pad_w, dil_w); }
+
+    // Input, weight and output element counts.
+    std::size_t x_size() const { return N * C * H * W; }
+    std::size_t w_size() const { return groups ? K * (C / groups) * R * S : 0; }
+    std::size_t y_size() const { return N * K * P() * Q(); }
+
+    // Throws kiln::shape_error naming the offending numbers.
+    void validate() const {
+        if (stride_h == 0 || stride_w == 0)
+            throw shape_error("kiln: conv2d stride must be at least 1, got " + pair(stride_h, stride_w));
+        if (dil_h == 0 || dil_w == 0)
+            throw shape_error("kiln: conv2d dilation must be at least 1, got " + pair(dil_h, dil_w));
+        if (groups == 0) throw shape_error("kiln: conv2d groups must be at least 1, got 0");
+        if (R == 0 || S == 0) throw shape_error("kiln: conv2d kernel must be at least 1x1, got " + pair(R, S));
+        if (C % groups != 0)
+            throw shape_error("kiln: input num_filter must divide group size: " + std::to_string(C) +
+                              " input channels cannot be split into " + std::to_string(groups) + " groups");
+        if (K % groups != 0)
+            throw shape_error("kiln: output num_filter must divide group size: " + std::to_string(K) +
+                              " output channels cannot be split into " + std::to_string(groups) + " groups");
+        check_fits("height", H, R, pad_h, dil_h);
+        check_fits("width", W, S, pad_w, dil_w);
+    }
+
+private:
+    static constexpr std::size_t dilated(std::size_t k, std::size_t d) { return d * (k - 1) + 1; }
+    static constexpr std::size_t out_extent(std::size_t in, std::size_t k, std::size_t s, std::size_t p,
+                                            std::size_t d) {
+        if (s == 0 || k == 0 || d == 0 || in + 2 * p < dilated(k, d)) return 0;
+        return (in + 2 * p - dilated(k, d)) / s + 1;
+    }
+    static std::string pair(std::size_t a, std::size_t b) {
+        return "(" + std::to_string(a) + ", " + std::to_string(b) + ")";
+    }
+    static void check_fits(const char* what, std::size_t in, std::size_t k, std::size_t p, std::size_t d) {
+        if (in + 2 * p < dilated(k, d))
+            throw shape_error(std::string("kiln: kernel size exceeds input: input ") + what + " " +
+                              std::to_string(in) + " with padding " + std::to_string(p) + ", dilated kernel " +
+                              what + " " + std::to_string(dilated(k, d)) + " (kernel " + std::to_string(k) +
+                              ", dilation " + std::to_string(d) + ")");
+    }
+};
+
+}  // namespace kiln::nn::kernels

@@ -1,0 +1,323 @@
+// kiln/nn/conv/simd_ops.hpp: the handful of vector operations the cpu convolution kernels need, on
+// kiln::simd::batch<T> (the compiled-in xsimd architecture). Each has a portable definition (plain
+// xsimd and scalar loops) and, where it matters for speed, an AVX-512 / FMA intrinsic version:
+//
+//   fma(a, b, c)                 a*b + c, one fused instruction where the target has FMA (xsimd 8.1's
+//                                xsimd::fma is not fused on AVX2/AVX-512, and clang does not contract it)
+//   load_n(p, n), store_n(p, v, n)    lanes [0, n) only; the others read as 0 / are left untouched
+//   gather(p, idx, n), scatter(p, idx, v, n)    lane l at p[l*stride], lanes [0, n)
+//
+// Host code only (never compiled for a CUDA device).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+#include "../../third_party/xsimd.hpp"
+
+namespace kiln::nn::kernels::conv_detail {
+
+#if defined(__AVX512F__)
+#define KILN_CONV_AVX512 1
+#else
+#define KILN_CONV_AVX512 0
+#endif
+
+template <class T>
+struct vec {
+    using B = simd::batch<T>;
+    static constexpr std::size_t L = B::size;
+#if KILN_CONV_AVX512
+    static constexpr bool avx512 = sizeof(B) == 64;
+#else
+    static constexpr bool avx512 = false;
+#endif
+#if defined(__FMA__)
+    static constexpr bool fma3 = true;
+#else
+    static constexpr bool fma3 = false;
+#endif
+
+    static B load(const T* p) { return B::load_unaligned(p); }
+    static void store(T* p, const B& v) { v.store_unaligned(p); }
+    static B bcast(T v) { return B(v); }
+    static B zero() { return B(T(0)); }
+
+    static B fma(const B& a, const B& b, const B& c) {
+        if constexpr (sizeof(B) == 64 && KILN_CONV_AVX512) {
+#if KILN_CONV_AVX512
+            if constexpr (std::is_same_v<T, float>)
+                return B(_mm512_fmadd_ps(a, b, c));
+            else
+                return B(_mm512_fmadd_pd(a, b, c));
+#endif
+        } else if constexpr (sizeof(B) == 32 && fma3) {
+#if defined(__FMA__)
+            if constexpr (std::is_same_v<T, float>)
+                return B(_mm256_fmadd_ps(a, b, c));
+            else
+                return B(_mm256_fmadd_pd(a, b, c));
+#endif
+        } else if constexpr (sizeof(B) == 16 && fma3) {
+#if defined(__FMA__)
+            if constexpr (std::is_same_v<T, float>)
+                return B(_mm_fmadd_ps(a, b, c));
+            else
+                return B(_mm_fmadd_pd(a, b, c));
+#endif
+        } else {
+            return a * b + c;
+        }
+    }
+
+#if KILN_CONV_AVX512
+    // the mask of lanes [0, n)
+    static auto mask(std::size_t n) {
+        if constexpr (L == 16)
+            return static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+        else
+            return static_cast<__mmask8>(n >= 8 ? 0xFFu : (1u << n) - 1u);
+    }
+#endif
+
+    // lanes [0, n) from p, the others 0; reads nothing at or past p + n
+    static B load_n(const T* p, std::size_t n) {
+#if KILN_CONV_AVX512
+        if constexpr (avx512) {
+            if constexpr (std::is_same_v<T, float>)
+                return B(_mm512_maskz_loadu_ps(mask(n), p));
+            else
+                return B(_mm512_maskz_loadu_pd(mask(n), p));
+        } else
+#endif
+        {
+            alignas(64) T tmp[L] = {};
+            for (std::size_t i = 0; i < n && i < L; ++i) tmp[i] = p[i];
+            return B::load_aligned(tmp);
+        }
+    }
+
+    // lanes [0, n) to p; writes nothing at or past p + n
+    static void store_n(T* p, const B& v, std::size_t n) {
+#if KILN_CONV_AVX512
+        if constexpr (avx512) {
+            if constexpr (std::is_same_v<T, float>)
+                _mm512_mask_storeu_ps(p, mask(n), v);
+            else
+                _mm512_mask_storeu_pd(p, mask(n), v);
+        } else
+#endif
+        {
+            alignas(64) T tmp[L];
+            v.store_aligned(tmp);
+            for (std::size_t i = 0; i < n && i < L; ++i) p[i] = tmp[i];
+        }
+    }
+
+    // A run of lanes [lo, hi) of a vector (its AVX-512 mask precomputed), for loads and stores that
+    // touch only those lanes.
+    struct lanes {
+        std::size_t lo = 0, hi = 0;
+#if KILN_CONV_AVX512
+        unsigned bits = 0;
+#endif
+    };
+    // lanes l with lo <= l < hi, clamped to [0, L)
+    static lanes lane_range(std::ptrdiff_t lo, std::ptrdiff_t hi) {
+        const auto Ls = std::ptrdiff_t(L);
+        lanes r;
+        r.lo = std::size_t(lo < 0 ? 0 : lo > Ls ? Ls : lo);
+        r.hi = std::size_t(hi < 0 ? 0 : hi > Ls ? Ls : hi);
+        if (r.hi < r.lo) r.hi = r.lo;
+#if KILN_CONV_AVX512
+        r.bits = unsigned(mask(r.hi)) & ~unsigned(mask(r.lo));
+#endif
+        return r;
+    }
+    // lane l = row[start + l] for l in r, else 0 (start may be negative: only lanes in r are read)
+    static B load_lanes(const T* row, std::ptrdiff_t start, const lanes& r) {
+#if KILN_CONV_AVX512
+        if constexpr (avx512) {
+            // masked lanes are never accessed, so the base address may lie outside the array
+            const T* base = reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(row) +
+                                                       static_cast<std::uintptr_t>(start * std::ptrdiff_t(sizeof(T))));
+            if constexpr (std::is_same_v<T, float>)
+                return B(_mm512_maskz_loadu_ps(static_cast<__mmask16>(r.bits), base));
+            else
+                return B(_mm512_maskz_loadu_pd(static_cast<__mmask8>(r.bits), base));
+        } else
+#endif
+        {
+            alignas(64) T tmp[L] = {};
+            for (std::size_t i = r.lo; i < r.hi; ++i) tmp[i] = row[start + std::ptrdiff_t(i)];
+            return B::load_aligned(tmp);
+        }
+    }
+    // row[start + l] = v[l] for l in r
+    static void store_lanes(T* row, std::ptrdiff_t start, const B& v, const lanes& r) {
+#if KILN_CONV_AVX512
+        if constexpr (avx512) {
+            T* base = reinterpret_cast<T*>(reinterpret_cast<std::uintptr_t>(row) +
+                                           static_cast<std::uintptr_t>(start * std::ptrdiff_t(sizeof(T))));
+            if constexpr (std::is_same_v<T, float>)
+                _mm512_mask_storeu_ps(base, static_cast<__mmask16>(r.bits), v);
+            else
+                _mm512_mask_storeu_pd(base, static_cast<__mmask8>(r.bits), v);
+        } else
+#endif
+        {
+            alignas(64) T tmp[L];
+            v.store_aligned(tmp);
+            for (std::size_t i = r.lo; i < r.hi; ++i) row[start + std::ptrdiff_t(i)] = tmp[i];
+        }
+    }
+
+    // Lane l at p[l * stride]. `fits` says the int32 index vector can hold (L-1)*stride; else the
+    // scalar loop is used.
+    struct lane_index {
+        std::ptrdiff_t stride;
+        bool fits;
+#if KILN_CONV_AVX512
+        __m512i v;
+#endif
+        explicit lane_index(std::ptrdiff_t s) : stride(s) {
+            fits = s >= 0 && s <= std::ptrdiff_t(0x7FFFFFFF) / std::ptrdiff_t(L);
+#if KILN_CONV_AVX512
+            const int si = fits ? static_cast<int>(s) : 0;
+            v = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                   _mm512_set1_epi32(si));
+#endif
+        }
+    };
+
+    // lanes [0, n): p[l * stride]; the others 0
+    static B gather(const T* p, const lane_index& ix, std::size_t n) {
+#if KILN_CONV_AVX512
+        if constexpr (avx512) {
+            if (ix.fits) {
+                if constexpr (std::is_same_v<T, float>)
+                    return B(_mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask(n), ix.v, p, 4));
+                else
+                    return B(_mm512_mask_i32gather_pd(_mm512_setzero_pd(), mask(n), _mm512_castsi512_si256(ix.v),
+                                                      p, 8));
+            }
+        }
+#endif
+        alignas(64) T tmp[L] = {};
+        for (std::size_t i = 0; i < n && i < L; ++i) tmp[i] = p[std::ptrdiff_t(i) * ix.stride];
+        return B::load_aligned(tmp);
+    }
+
+    // In-place L x L transpose: afterwards lane i of r[j] is what lane j of r[i] was. (The maskz forms
+    // with a full mask are the plain instructions; the unmasked intrinsics trip g++ 12's
+    // -Wuninitialized on _mm512_undefined_ps.)
+    static void transpose(B* r) {
+#if KILN_CONV_AVX512
+        if constexpr (avx512 && std::is_same_v<T, float>) {
+            __m512 s1[16], s2[16], u[16];
+            for (int p = 0; p < 8; ++p) {  // 32-bit interleave of row pairs, per 128-bit lane
+                s1[2 * p] = _mm512_maskz_unpacklo_ps(0xFFFF, r[2 * p], r[2 * p + 1]);
+                s1[2 * p + 1] = _mm512_maskz_unpackhi_ps(0xFFFF, r[2 * p], r[2 * p + 1]);
+            }
+            for (int q = 0; q < 4; ++q) {  // 64-bit interleave: s2[4q+e] lane L = column 4L+e of rows 4q..4q+3
+                const __m512d a = _mm512_castps_pd(s1[4 * q]), b = _mm512_castps_pd(s1[4 * q + 1]);
+                const __m512d c = _mm512_castps_pd(s1[4 * q + 2]), d = _mm512_castps_pd(s1[4 * q + 3]);
+                s2[4 * q + 0] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(0xFF, a, c));
+                s2[4 * q + 1] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(0xFF, a, c));
+                s2[4 * q + 2] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(0xFF, b, d));
+                s2[4 * q + 3] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(0xFF, b, d));
+            }
+            for (int e = 0; e < 4; ++e) {  // gather 128-bit lane L of the four row groups
+                u[4 * e + 0] = _mm512_maskz_shuffle_f32x4(0xFFFF, s2[e], s2[4 + e], 0x88);
+                u[4 * e + 1] = _mm512_maskz_shuffle_f32x4(0xFFFF, s2[e], s2[4 + e], 0xDD);
+                u[4 * e + 2] = _mm512_maskz_shuffle_f32x4(0xFFFF, s2[8 + e], s2[12 + e], 0x88);
+                u[4 * e + 3] = _mm512_maskz_shuffle_f32x4(0xFFFF, s2[8 + e], s2[12 + e], 0xDD);
+            }
+            for (int e = 0; e < 4; ++e) {
+                r[0 + e] = B(_mm512_maskz_shuffle_f32x4(0xFFFF, u[4 * e + 0], u[4 * e + 2], 0x88));
+                r[8 + e] = B(_mm512_maskz_shuffle_f32x4(0xFFFF, u[4 * e + 0], u[4 * e + 2], 0xDD));
+                r[4 + e] = B(_mm512_maskz_shuffle_f32x4(0xFFFF, u[4 * e + 1], u[4 * e + 3], 0x88));
+                r[12 + e] = B(_mm512_maskz_shuffle_f32x4(0xFFFF, u[4 * e + 1], u[4 * e + 3], 0xDD));
+            }
+        } else if constexpr (avx512 && std::is_same_v<T, double>) {
+            __m512d s1[8], u[8];
+            for (int p = 0; p < 4; ++p) {  // s1[2p+e] lane L = column 2L+e of rows 2p, 2p+1
+                s1[2 * p] = _mm512_maskz_unpacklo_pd(0xFF, r[2 * p], r[2 * p + 1]);
+                s1[2 * p + 1] = _mm512_maskz_unpackhi_pd(0xFF, r[2 * p], r[2 * p + 1]);
+            }
+            for (int e = 0; e < 2; ++e) {
+                u[4 * e + 0] = _mm512_maskz_shuffle_f64x2(0xFF, s1[e], s1[2 + e], 0x88);
+                u[4 * e + 1] = _mm512_maskz_shuffle_f64x2(0xFF, s1[e], s1[2 + e], 0xDD);
+                u[4 * e + 2] = _mm512_maskz_shuffle_f64x2(0xFF, s1[4 + e], s1[6 + e], 0x88);
+                u[4 * e + 3] = _mm512_maskz_shuffle_f64x2(0xFF, s1[4 + e], s1[6 + e], 0xDD);
+            }
+            for (int e = 0; e < 2; ++e) {
+                r[0 + e] = B(_mm512_maskz_shuffle_f64x2(0xFF, u[4 * e + 0], u[4 * e + 2], 0x88));
+                r[4 + e] = B(_mm512_maskz_shuffle_f64x2(0xFF, u[4 * e + 0], u[4 * e + 2], 0xDD));
+                r[2 + e] = B(_mm512_maskz_shuffle_f64x2(0xFF, u[4 * e + 1], u[4 * e + 3], 0x88));
+                r[6 + e] = B(_mm512_maskz_shuffle_f64x2(0xFF, u[4 * e + 1], u[4 * e + 3], 0xDD));
+            }
+        } else
+#endif
+        {
+            alignas(64) T m[L][L];
+            for (std::size_t i = 0; i < L; ++i) r[i].store_aligned(m[i]);
+            for (std::size_t i = 0; i < L; ++i)
+                for (std::size_t j = i + 1; j < L; ++j) {
+                    const T t = m[i][j];
+                    m[i][j] = m[j][i];
+                    m[j][i] = t;
+                }
+            for (std::size_t i = 0; i < L; ++i) r[i] = B::load_aligned(m[i]);
+        }
+    }
+
+    // p[l * stride] = v[l] for lanes [0, n)
+    static void scatter(T* p, const lane_index& ix, const B& v, std::size_t n) {
+#if KILN_CONV_AVX512
+        if constexpr (avx512) {
+            if (ix.fits) {
+                if constexpr (std::is_same_v<T, float>)
+                    _mm512_mask_i32scatter_ps(p, mask(n), ix.v, v, 4);
+                else
+                    _mm512_mask_i32scatter_pd(p, mask(n), _mm512_castsi512_si256(ix.v), v, 8);
+                return;
+            }
+        }
+#endif
+        alignas(64) T tmp[L];
+        v.store_aligned(tmp);
+        for (std::size_t i = 0; i < n && i < L; ++i) p[std::ptrdiff_t(i) * ix.stride] = tmp[i];
+    }
+};
+
+// Asks for the cache lines of [p, p + bytes) ahead of use (for writing when write).
+inline void prefetch_range(const void* p, std::size_t bytes, bool write = false) {
+#if defined(__GNUC__) || defined(__clang__)
+    const char* c = static_cast<const char*>(p);
+    const char* end = c + bytes;
+    c = reinterpret_cast<const char*>(reinterpret_cast<std::uintptr_t>(c) & ~std::uintptr_t(63));
+    for (; c < end; c += 64) {
+        if (write)
+            __builtin_prefetch(c, 1, 3);
+        else
+            __builtin_prefetch(c, 0, 3);
+    }
+#else
+    (void)p, (void)bytes, (void)write;
+#endif
+}
+
+// Calls f(std::integral_constant<std::size_t, I>{}) for I = 0 .. N-1, unrolled at compile time.
+template <class F, std::size_t... I>
+inline void static_for_impl(F&& f, std::index_sequence<I...>) {
+    (f(std::integral_constant<std::size_t, I>{}), ...);
+}
+template <std::size_t N, class F>
+inline void static_for(F&& f) {
+    static_for_impl(f, std::make_index_sequence<N>{});
+}
+
+}  // namespace kiln::nn::kernels::conv_detail
