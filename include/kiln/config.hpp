@@ -12,7 +12,12 @@
 #endif
 
 // Which system the gpu tag runs on. Set by the build (meson option gpu_backend):
-//   KILN_GPU_BACKEND_CUDA       nvcc, Thrust's CUDA device system
+//   KILN_GPU_BACKEND_CUDA       a real GPU. In a file compiled by nvcc: Thrust's CUDA device system,
+//                               every fused expression becomes one kernel. In a file compiled by a
+//                               host compiler (g++/clang++): "precompiled mode", the gpu tag calls the
+//                               operations precompiled into libkiln_cuda (cuda/src), one per
+//                               single-operation expression (list in docs/gpu.md); no Thrust or CUDA
+//                               header is included.
 //   KILN_GPU_BACKEND_THRUST_CPP g++/clang++, Thrust's serial CPP device system
 //   KILN_GPU_BACKEND_THRUST_OMP g++/clang++, Thrust's OpenMP device system
 //   (none)                      the gpu tag exists as a type, using it for storage is a compile error
@@ -22,8 +27,11 @@
 #define KILN_HAS_GPU_BACKEND 0
 #endif
 
+// 1 in a host-compiled file of a CUDA build: device_ops<gpu> is cuda/kiln/gpu/precompiled.hpp.
 #if defined(KILN_GPU_BACKEND_CUDA) && !defined(__CUDACC__)
-#error "kiln: KILN_GPU_BACKEND_CUDA needs this file to be compiled by nvcc (the gpu executor is a CUDA kernel)"
+#define KILN_GPU_PRECOMPILED 1
+#else
+#define KILN_GPU_PRECOMPILED 0
 #endif
 
 namespace kiln {

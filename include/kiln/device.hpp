@@ -19,6 +19,14 @@ struct cpu {
     friend constexpr bool operator==(cpu a, cpu b) { return a.device_id == b.device_id; }
 };
 
+// In a file compiled by g++/clang++ in a CUDA build (precompiled mode, see config.hpp) the gpu tag is
+// another type, still spelled kiln::gpu: its storage there is libkiln_cuda's buffer, not the Thrust
+// device_vector of nvcc-compiled files, so everything instantiated for it (Tensor<T, S, gpu>, the
+// layers, device_ops<gpu>) must have other symbol names. A program with both kinds of files then
+// links without mixing the two, and a gpu tensor passed between them is a link error, not a crash.
+#if KILN_GPU_PRECOMPILED
+inline namespace precompiled_gpu {
+#endif
 struct gpu {
     int device_id = 0;
     constexpr gpu() = default;
@@ -26,6 +34,9 @@ struct gpu {
     static constexpr const char* type_name = "gpu";
     friend constexpr bool operator==(gpu a, gpu b) { return a.device_id == b.device_id; }
 };
+#if KILN_GPU_PRECOMPILED
+}  // namespace precompiled_gpu
+#endif
 
 template <class D>
 concept Device = std::is_same_v<D, cpu> || std::is_same_v<D, gpu>;

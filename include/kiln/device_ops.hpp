@@ -1,6 +1,7 @@
 // kiln/device_ops.hpp: the executor boundary. Everything device-specific a tensor needs (owning
 // storage, running an expression tree, reductions, copies between memories) is reached through
-// device_ops<D>. cpu: xtensor storage + xsimd loops. gpu: Thrust storage + Thrust algorithms (cuda/).
+// device_ops<D>. cpu: xtensor storage + xsimd loops. gpu: Thrust storage + Thrust algorithms (cuda/);
+// in a host-compiled file of a CUDA build, libkiln_cuda's precompiled operations (cuda/kiln/gpu/precompiled.hpp).
 #pragma once
 
 #include <algorithm>
@@ -12,7 +13,9 @@
 #include "device.hpp"
 #include "third_party/xtensor.hpp"
 
-#if KILN_HAS_GPU_BACKEND
+#if KILN_GPU_PRECOMPILED
+#include <kiln/gpu/precompiled.hpp>
+#elif KILN_HAS_GPU_BACKEND
 #include <kiln/gpu/buffer.hpp>
 #include <kiln/gpu/executor.hpp>
 #endif

@@ -2,6 +2,13 @@
 // selected (CUDA with nvcc; CPP or OMP with a host compiler, which is how CI runs every gpu test).
 #pragma once
 
+#include <kiln/config.hpp>
+
+#if KILN_GPU_PRECOMPILED
+// A host-compiled file of a CUDA build: storage and copies come from libkiln_cuda.
+#include <kiln/gpu/precompiled.hpp>
+#else
+
 #include <cstddef>
 #include <new>
 #include <string>
@@ -28,11 +35,33 @@ inline const char* backend_name() {
 #if defined(KILN_GPU_BACKEND_CUDA)
 inline void check_cuda(cudaError_t err, const char* what) {
     if (err != cudaSuccess) {
+        (void)cudaGetLastError();  // clear a non-sticky error so that it is not reported twice
         throw device_error(std::string("kiln: CUDA call ") + what + " failed: " + cudaGetErrorName(err) + ": " +
                            cudaGetErrorString(err));
     }
 }
 #endif
+
+// The error for an allocation of `bytes` that failed on ctx.
+inline device_error alloc_error(std::size_t bytes, gpu ctx) {
+    return device_error("kiln: cannot allocate " + std::to_string(bytes) + " bytes on " + to_string(ctx) + " (" +
+                        backend_name() + " backend)");
+}
+
+// Runs f (Thrust algorithms on the device system); a Thrust failure (under CUDA: a failed launch or
+// synchronization, whose text carries cudaGetErrorName and cudaGetErrorString) becomes a
+// device_error that names `what`.
+template <class F>
+decltype(auto) thrust_checked(const char* what, F&& f) {
+    try {
+        return f();
+    } catch (const thrust::system_error& e) {
+        throw device_error(std::string("kiln: ") + what + " failed on the " + backend_name() + " backend: " + e.what());
+    } catch (const std::bad_alloc&) {
+        throw device_error(std::string("kiln: ") + what + " failed on the " + backend_name() +
+                           " backend: out of device memory");
+    }
+}
 
 // Makes sure gpu(ordinal) exists and is current. Any failure is a device_error, never a crash.
 inline void select_device(gpu ctx) {
@@ -80,25 +109,26 @@ public:
     std::size_t size() const { return v_.size(); }
 
 private:
-    static device_error alloc_error(std::size_t n, gpu ctx) {
-        return device_error("kiln: cannot allocate " + std::to_string(n * sizeof(T)) + " bytes on " + to_string(ctx) +
-                            " (" + backend_name() + " backend)");
-    }
+    static device_error alloc_error(std::size_t n, gpu ctx) { return gpu_detail::alloc_error(n * sizeof(T), ctx); }
     thrust::device_vector<T> v_;
 };
 
 // Raw copies between host memory and device memory, and within the device.
 template <class T>
 void copy_to_device(T* dst, const T* host_src, std::size_t n) {
-    thrust::copy(host_src, host_src + n, thrust::device_pointer_cast(dst));
+    thrust_checked("the copy to the device", [&] { thrust::copy(host_src, host_src + n, thrust::device_pointer_cast(dst)); });
 }
 template <class T>
 void copy_to_host(T* host_dst, const T* src, std::size_t n) {
-    thrust::copy(thrust::device_pointer_cast(src), thrust::device_pointer_cast(src) + n, host_dst);
+    thrust_checked("the copy to the host", [&] {
+        thrust::copy(thrust::device_pointer_cast(src), thrust::device_pointer_cast(src) + n, host_dst);
+    });
 }
 template <class T>
 void copy_on_device(T* dst, const T* src, std::size_t n) {
-    thrust::copy(thrust::device, src, src + n, dst);
+    thrust_checked("the copy within the device", [&] { thrust::copy(thrust::device, src, src + n, dst); });
 }
 
 }  // namespace kiln::gpu_detail
+
+#endif  // KILN_GPU_PRECOMPILED

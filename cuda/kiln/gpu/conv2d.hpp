@@ -1,14 +1,48 @@
-// kiln/gpu/conv2d.hpp: conv2d forward for the gpu tag: one Thrust transform over the output, one
-// thread per output element computing its full dot product. Runs on whichever Thrust device system
-// the build selected (CUDA under nvcc; CPP/OMP with a host compiler). Included from
-// kiln/nn/conv2d_kernels.hpp when the build has a gpu backend.
+// kiln/gpu/conv2d.hpp: conv2d forward for the gpu tag. Included from kiln/nn/conv2d_kernels.hpp
+// when the build has a gpu backend.
+//
+//   CUDA, file compiled by nvcc: the implicit-GEMM kernel of kiln/gpu/conv2d_igemm.hpp (exact FP32
+//     with FFMA, or FP64; TF32 tensor cores only after kiln::gpu_set_allow_tf32(true)). Geometries
+//     too large for its 32-bit index math fall back to the Thrust transform below.
+//   CUDA, host-compiled file (precompiled mode): conv2d_forward_gpu<float/double> come from
+//     libkiln_cuda (cuda/src/layers.cu), which compiles this file with nvcc.
+//   Thrust CPP/OMP (host compilers, CI): one Thrust transform over the output, one thread per output
+//     element computing its full dot product.
 #pragma once
+
+#include <atomic>
+
+#include <kiln/config.hpp>
+
+namespace kiln {
+
+namespace gpu_detail {
+inline std::atomic<bool> allow_tf32{false};
+}
+
+// TF32 tensor cores for float convolutions on the gpu tag (CUDA backend, sm_80 and newer). Off by
+// default: results are then exact FP32 (every product-sum is a float FMA, as the cpu kernel). On, the
+// kernel rounds x and w to TF32 (10 mantissa bits, like PyTorch's allow_tf32) before each product;
+// sums stay FP32. Process-wide, thread-safe, read at each call. The host backends ignore it.
+inline void gpu_set_allow_tf32(bool allow) { gpu_detail::allow_tf32.store(allow); }
+inline bool gpu_allow_tf32() { return gpu_detail::allow_tf32.load(); }
+
+}  // namespace kiln
+
+#if KILN_GPU_PRECOMPILED
+// A host-compiled file of a CUDA build: conv2d_forward_gpu<float> and <double> (declared in
+// kiln/nn/conv2d_kernels.hpp) are defined in libkiln_cuda (cuda/src/layers.cu), from this file.
+#else
 
 #include <cstddef>
 
-#include <kiln/config.hpp>
+#include <kiln/gpu/buffer.hpp>
 #include <kiln/nn/conv2d_kernels.hpp>
 #include <kiln/third_party/thrust.hpp>
+
+#if defined(KILN_GPU_BACKEND_CUDA) && defined(__CUDACC__)
+#include <kiln/gpu/conv2d_igemm.hpp>
+#endif
 
 namespace kiln::gpu_exec {
 
@@ -62,6 +96,9 @@ void conv2d_forward_gpu(const conv2d_params& p, const T* x, const T* w, const T*
     p.validate();
     const std::size_t total = p.y_size();
     if (total == 0) return;
+#if defined(KILN_GPU_BACKEND_CUDA) && defined(__CUDACC__)
+    if (gpu_exec::igemm::conv2d_igemm(p, x, w, bias, y, gpu_allow_tf32())) return;
+#endif
     const auto sd = [](std::size_t v) { return static_cast<std::ptrdiff_t>(v); };
     const gpu_exec::conv2d_element<T> f{.x = x, .w = w, .bias = bias,
                                         .C = p.C, .K = p.K, .P = p.P(), .Q = p.Q(), .R = p.R, .S = p.S,
@@ -71,7 +108,10 @@ void conv2d_forward_gpu(const conv2d_params& p, const T* x, const T* w, const T*
                                         .pad_h = sd(p.pad_h), .pad_w = sd(p.pad_w),
                                         .dil_h = sd(p.dil_h), .dil_w = sd(p.dil_w)};
     thrust::counting_iterator<std::size_t> first(0);
-    thrust::transform(thrust::device, first, first + total, y, f);
+    gpu_detail::thrust_checked("the Conv2D forward kernel (thrust::transform)",
+                               [&] { thrust::transform(thrust::device, first, first + total, y, f); });
 }
 
 }  // namespace kiln::nn::kernels
+
+#endif  // KILN_GPU_PRECOMPILED

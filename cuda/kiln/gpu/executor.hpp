@@ -2,9 +2,17 @@
 // Thrust transform (one kernel under CUDA) per assignment, and reductions with transform_reduce.
 #pragma once
 
+#include <kiln/config.hpp>
+
+#if KILN_GPU_PRECOMPILED
+// A host-compiled file of a CUDA build: one precompiled libkiln_cuda kernel per operation.
+#include <kiln/gpu/precompiled.hpp>
+#else
+
 #include <cstddef>
 
 #include <kiln/expr_nodes.hpp>
+#include <kiln/gpu/buffer.hpp>
 #include <kiln/third_party/thrust.hpp>
 
 namespace kiln::gpu_exec {
@@ -25,14 +33,19 @@ template <class T, class Node>
 void assign(T* dst, const Node& e, std::size_t n) {
     if (n == 0) return;
     thrust::counting_iterator<std::size_t> first(0);
-    thrust::transform(thrust::device, first, first + n, dst, element_of<Node>{e});
+    gpu_detail::thrust_checked("the expression kernel (thrust::transform)", [&] {
+        thrust::transform(thrust::device, first, first + n, dst, element_of<Node>{e});
+    });
 }
 
 template <class Node>
 auto sum(const Node& e, std::size_t n) {
     using T = typename Node::value_type;
     thrust::counting_iterator<std::size_t> first(0);
-    return thrust::transform_reduce(thrust::device, first, first + n, element_of<Node>{e}, T(0), as_binary<ops::plus>{});
+    return gpu_detail::thrust_checked("the sum (thrust::transform_reduce)", [&] {
+        return thrust::transform_reduce(thrust::device, first, first + n, element_of<Node>{e}, T(0),
+                                        as_binary<ops::plus>{});
+    });
 }
 
 // n >= 1
@@ -40,12 +53,16 @@ template <class Op, class Node>
 auto fold_extremum(const Node& e, std::size_t n) {
     using T = typename Node::value_type;
     thrust::counting_iterator<std::size_t> first(0);
-    // element 0 seeds the fold; it is produced on the device by the same functor
-    thrust::device_vector<T> seed(1);
-    thrust::transform(thrust::device, first, first + 1, seed.begin(), element_of<Node>{e});
-    T init{};
-    thrust::copy(seed.begin(), seed.end(), &init);
-    return thrust::transform_reduce(thrust::device, first, first + n, element_of<Node>{e}, init, as_binary<Op>{});
+    return gpu_detail::thrust_checked("the max/min reduction (thrust::transform_reduce)", [&] {
+        // element 0 seeds the fold; it is produced on the device by the same functor
+        thrust::device_vector<T> seed(1);
+        thrust::transform(thrust::device, first, first + 1, seed.begin(), element_of<Node>{e});
+        T init{};
+        thrust::copy(seed.begin(), seed.end(), &init);
+        return thrust::transform_reduce(thrust::device, first, first + n, element_of<Node>{e}, init, as_binary<Op>{});
+    });
 }
 
 }  // namespace kiln::gpu_exec
+
+#endif  // KILN_GPU_PRECOMPILED

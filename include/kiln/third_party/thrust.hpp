@@ -4,7 +4,11 @@
 
 #include "../config.hpp"
 
-#if KILN_HAS_GPU_BACKEND
+#if KILN_GPU_PRECOMPILED
+// A host-compiled file of a CUDA build reaches the GPU only through libkiln_cuda's functions
+// (kiln/gpu/precompiled.hpp); no kiln header may pull Thrust (or the CUDA runtime) into it.
+#error "kiln: internal: Thrust included in precompiled mode (a host-compiled file with KILN_GPU_BACKEND_CUDA)"
+#elif KILN_HAS_GPU_BACKEND
 #if defined(KILN_GPU_BACKEND_THRUST_CPP) && !defined(THRUST_DEVICE_SYSTEM)
 #define THRUST_DEVICE_SYSTEM THRUST_DEVICE_SYSTEM_CPP
 #elif defined(KILN_GPU_BACKEND_THRUST_OMP) && !defined(THRUST_DEVICE_SYSTEM)

@@ -1,0 +1,38 @@
+// cuda/src/launch.cuh (private to libkiln_cuda): the element-wise kernel every precompiled
+// single-operation expression runs, and its checked launch.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+#include <cuda_runtime_api.h>
+
+#include <kiln/gpu/buffer.hpp>  // gpu_detail::check_cuda
+
+namespace kiln::gpu_lib::detail {
+
+// dst[i] = e.at(i): the node's own device code, the same at(i) the cpu executor's scalar path and
+// the nvcc (fused) executor evaluate. Grid-stride, so any n fits any grid. dst may be an operand of
+// e (in-place assignment): element i reads only element i.
+template <class T, class Node>
+__global__ void elementwise_kernel(T* dst, Node e, std::size_t n) {
+    const std::size_t stride = static_cast<std::size_t>(blockDim.x) * gridDim.x;
+    for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+        dst[i] = e.at(i);
+}
+
+inline constexpr unsigned threads_per_block = 256;
+inline constexpr std::size_t max_blocks = std::size_t{1} << 20;
+
+// One launch on the current device and the default stream, checked with cudaGetLastError. Not
+// synchronized: a fault inside the kernel surfaces at the next synchronizing call (the copy that
+// reads a result back), as a device_error naming that call.
+template <class T, class Node>
+void launch_elementwise(T* dst, std::size_t n, const Node& e) {
+    if (n == 0) return;
+    const std::size_t blocks = std::min((n + threads_per_block - 1) / threads_per_block, max_blocks);
+    elementwise_kernel<<<static_cast<unsigned>(blocks), threads_per_block>>>(dst, e, n);
+    gpu_detail::check_cuda(cudaGetLastError(), "cudaLaunchKernel (kiln element-wise kernel)");
+}
+
+}  // namespace kiln::gpu_lib::detail

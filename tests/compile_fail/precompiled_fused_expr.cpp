@@ -1,0 +1,8 @@
+// Precompiled mode (g++ with KILN_GPU_BACKEND_CUDA): a gpu expression of two operations needs a
+// fused kernel that only nvcc can generate; it must not compile, and say how to fix it.
+#include <kiln/kiln.hpp>
+int main() {
+    auto a = kiln::ones<float>(kiln::shape(4), kiln::gpu(0));
+    kiln::Tensor<float, kiln::Shape<kiln::dyn>, kiln::gpu> b = a * 2.0f + 1.0f;
+    (void)b;
+}
