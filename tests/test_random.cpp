@@ -201,6 +201,14 @@ TEST_CASE("simd<B>(i) lane l equals at(i + l) bit for bit") {
     }
 }
 
+// The gpu executors give a thread 4 consecutive elements exactly when a tree draws random numbers.
+static_assert(node::draws_counter_blocks<node::uniform_random<float>>::value);
+static_assert(node::draws_counter_blocks<node::normal_random<double>>::value);
+static_assert(node::draws_counter_blocks<
+              node::binary<ops::multiplies, node::leaf<float>, node::unary<ops::negate, node::normal_random<float>>>>::value);
+static_assert(node::draws_counter_blocks<node::convert<double, node::uniform_random<float>>>::value);
+static_assert(!node::draws_counter_blocks<node::binary<ops::plus, node::leaf<float>, node::scalar<float>>>::value);
+
 #if KILN_HAS_GPU_BACKEND
 TEST_CASE("cpu and gpu tags draw bit-identical tensors (SIMD body + tail vs at(i))") {
     const auto k = random::key_for("conv0_weight", 0);

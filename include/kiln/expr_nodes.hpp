@@ -148,4 +148,18 @@ struct convert {
     void leaves(F&& f) const { a.leaves(f); }
 };
 
+// Whether a tree draws counter-based random numbers (kiln/random.hpp): such a node marks itself
+// with `static constexpr bool counter_blocks = true`, because one Philox block gives several
+// consecutive elements. The gpu executors then give each thread 4 consecutive elements, so that the
+// compiler computes each block once instead of once per element (the results are the same).
+template <class N>
+struct draws_counter_blocks : std::bool_constant<requires { requires N::counter_blocks; }> {};
+template <class Op, class A>
+struct draws_counter_blocks<unary<Op, A>> : draws_counter_blocks<A> {};
+template <class Op, class A, class C>
+struct draws_counter_blocks<binary<Op, A, C>>
+    : std::bool_constant<draws_counter_blocks<A>::value || draws_counter_blocks<C>::value> {};
+template <class U, class A>
+struct draws_counter_blocks<convert<U, A>> : draws_counter_blocks<A> {};
+
 }  // namespace kiln::node

@@ -216,6 +216,7 @@ template <class T>
 struct uniform_random {
     using value_type = T;
     static constexpr bool vectorizable = true;
+    static constexpr bool counter_blocks = true;  // elements 4j..4j+3 (float) share a Philox block
     random::key k;
     T low;
     T high;
@@ -238,6 +239,7 @@ template <class T>
 struct normal_random {
     using value_type = T;
     static constexpr bool vectorizable = random::detail::simd_fma_is_fused;
+    static constexpr bool counter_blocks = true;
     random::key k;
     T mean;
     T sigma;

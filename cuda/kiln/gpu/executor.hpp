@@ -29,10 +29,34 @@ struct as_binary {
     KILN_HD T operator()(T a, T b) const { return Op{}(a, b); }
 };
 
+// dst[4g .. 4g+3] = e.at(...) for group g (the last group stops at n). Element 4g is unconditional,
+// so the compiler reuses the Philox block it computes for the guarded elements that share it.
+template <class T, class Node>
+struct grouped_element {
+    T* dst;
+    Node e;
+    std::size_t n;
+    KILN_HD void operator()(std::size_t g) const {
+        const std::size_t i = g << 2;
+        dst[i] = e.at(i);
+        if ((i | 1) < n) dst[i | 1] = e.at(i | 1);
+        if ((i | 2) < n) dst[i | 2] = e.at(i | 2);
+        if ((i | 3) < n) dst[i | 3] = e.at(i | 3);
+    }
+};
+
 template <class T, class Node>
 void assign(T* dst, const Node& e, std::size_t n) {
     if (n == 0) return;
     thrust::counting_iterator<std::size_t> first(0);
+    if constexpr (node::draws_counter_blocks<Node>::value) {
+        // Random trees: 4 consecutive elements per thread (one Philox block per 4 floats, not per
+        // element). Every element still reads only its own operands, so in-place assignment holds.
+        gpu_detail::thrust_checked("the expression kernel (thrust::for_each)", [&] {
+            thrust::for_each(thrust::device, first, first + (n + 3) / 4, grouped_element<T, Node>{dst, e, n});
+        });
+        return;
+    }
     gpu_detail::thrust_checked("the expression kernel (thrust::transform)", [&] {
         thrust::transform(thrust::device, first, first + n, dst, element_of<Node>{e});
     });
