@@ -48,6 +48,20 @@ void check_simd_matches_scalar(const Node& nd, std::size_t first, std::size_t co
                 REQUIRE(same_bits(lanes[l], s));
             }
         }
+        // simd_group (the executor's path for random trees: interleaved Philox, normals by pairs)
+        constexpr std::size_t G = 4;
+        for (std::size_t i = first; i + G * W <= first + count; i += G * W) {
+            B v[G];
+            kiln::node::simd_group(nd, i, v);
+            for (std::size_t g = 0; g < G; ++g) {
+                v[g].store_aligned(lanes);
+                for (std::size_t l = 0; l < W; ++l) {
+                    const T s = nd.at(i + g * W + l);
+                    INFO("element ", i + g * W + l, " (group): simd ", lanes[l], " vs at ", s);
+                    REQUIRE(same_bits(lanes[l], s));
+                }
+            }
+        }
     }
 }
 

@@ -23,11 +23,14 @@ template <class Node>
 struct offset_node {
     using value_type = typename Node::value_type;
     static constexpr bool vectorizable = Node::vectorizable;
+    static constexpr bool counter_blocks = node::draws_counter_blocks<Node>::value;
     Node e;
     std::size_t offset;
     value_type at(std::size_t i) const { return e.at(offset + i); }
     template <class B>
     B simd(std::size_t i) const { return e.template simd<B>(offset + i); }
+    template <class B, std::size_t G>
+    void simd_group(std::size_t i, B (&out)[G]) const { node::simd_group(e, offset + i, out); }
 };
 template <class Node>
 offset_node<Node> shifted(const Node& e, std::size_t offset) {
@@ -40,23 +43,38 @@ inline constexpr std::size_t stream_bytes = std::size_t(8) << 20;
 
 namespace serial {
 template <class T, class Node>
-void assign(T* dst, const Node& e, std::size_t n, bool streaming = false) {
+void assign(T* dst, const Node& node, std::size_t n, bool streaming = false) {
     static_assert(std::is_same_v<T, typename Node::value_type>);
+    // A local copy of the tree (pointers and scalars): stores through dst, which the vector store
+    // intrinsics make may-alias anything, cannot change it, so the compiler keeps its fields (a
+    // random key, a scale, a pointer) in registers instead of reloading them every iteration.
+    const Node e = node;
     std::size_t i = 0;
     if constexpr (Node::vectorizable) {
         using B = simd::batch<T>;
         constexpr std::size_t W = B::size;
         // Streaming needs batch-aligned stores; kiln's own storage is aligned and blocks start at
         // multiples of block_elements, so only an unaligned view falls back to plain stores.
-        if (streaming && reinterpret_cast<std::uintptr_t>(dst) % (W * sizeof(T)) == 0) {
-            {
-                const std::size_t body = n - n % W;
-                for (; i < body; i += W) simd::stream(dst + i, e.template simd<B>(i));
-                simd::stream_fence();
+        // Random trees: G batches per step through simd_group (interleaved Philox rounds).
+        constexpr std::size_t G = node::draws_counter_blocks<Node>::value ? 4 : 1;
+        const auto run = [&](auto store) {
+            if constexpr (G > 1) {
+                const std::size_t groups = n - n % (G * W);
+                for (; i < groups; i += G * W) {
+                    B v[G];
+                    node::simd_group(e, i, v);
+                    for (std::size_t g = 0; g < G; ++g) store(dst + i + g * W, v[g]);
+                }
             }
+            const std::size_t body = n - n % W;
+            for (; i < body; i += W) store(dst + i, e.template simd<B>(i));
+        };
+        if (streaming && reinterpret_cast<std::uintptr_t>(dst) % (W * sizeof(T)) == 0) {
+            run([](T* p, const B& v) { simd::stream(p, v); });
+            simd::stream_fence();
+        } else {
+            run([](T* p, const B& v) { simd::store(p, v); });
         }
-        const std::size_t body = n - n % W;
-        for (; i < body; i += W) simd::store(dst + i, e.template simd<B>(i));
     }
     for (; i < n; ++i) dst[i] = e.at(i);
 }

@@ -75,6 +75,18 @@ KILN_DEFINE_OP1(sigmoid, using kiln::math::exp; return X(1) / (X(1) + exp(-a)))
 
 namespace kiln::node {
 
+// out[g] = e.simd<B>(i + g * B::size), g < G. A node that computes several batches faster together
+// than one by one (random nodes: interleaved Philox rounds) has a member simd_group; operator
+// nodes forward to their operands; any other node is evaluated batch by batch.
+template <class B, std::size_t G, class N>
+void simd_group(const N& e, std::size_t i, B (&out)[G]) {
+    if constexpr (requires { e.template simd_group<B, G>(i, out); }) {
+        e.template simd_group<B, G>(i, out);
+    } else {
+        for (std::size_t g = 0; g < G; ++g) out[g] = e.template simd<B>(i + g * B::size);
+    }
+}
+
 // A tensor read: element i is p[i].
 template <class T>
 struct leaf {
@@ -110,6 +122,11 @@ struct unary {
     KILN_HD value_type at(std::size_t i) const { return Op{}(a.at(i)); }
     template <class B>
     B simd(std::size_t i) const { return Op{}(a.template simd<B>(i)); }
+    template <class B, std::size_t G>
+    void simd_group(std::size_t i, B (&out)[G]) const {
+        node::simd_group(a, i, out);
+        for (std::size_t g = 0; g < G; ++g) out[g] = Op{}(out[g]);
+    }
     template <class F>
     void leaves(F&& f) const { a.leaves(f); }
 };
@@ -124,6 +141,13 @@ struct binary {
     KILN_HD value_type at(std::size_t i) const { return Op{}(a.at(i), b.at(i)); }
     template <class B>
     B simd(std::size_t i) const { return Op{}(a.template simd<B>(i), b.template simd<B>(i)); }
+    template <class B, std::size_t G>
+    void simd_group(std::size_t i, B (&out)[G]) const {
+        B rhs[G];
+        node::simd_group(a, i, out);
+        node::simd_group(b, i, rhs);
+        for (std::size_t g = 0; g < G; ++g) out[g] = Op{}(out[g], rhs[g]);
+    }
     template <class F>
     void leaves(F&& f) const {
         a.leaves(f);

@@ -26,17 +26,13 @@
 #include <thread>
 #include <vector>
 
-#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
-#include <immintrin.h>
-#endif
-
 namespace kiln {
 
 namespace detail {
 
 inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
-    _mm_pause();
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
 #elif defined(__aarch64__)
     asm volatile("yield");
 #endif

@@ -136,19 +136,39 @@ KILN_SIMD_INLINE xsimd::batch<double, A> u53_to_double(const xsimd::batch<std::u
 
 inline constexpr std::uint64_t alternating_one_zero[16] = {1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0};
 
+// The Philox block of element i (i a multiple of the batch width): 4 floats or 2 doubles per block.
+template <class T>
+KILN_HD constexpr std::uint64_t block_of(std::size_t i) {
+    return static_cast<std::uint64_t>(i) >> (std::is_same_v<T, float> ? 2 : 1);
+}
 template <class B>
-KILN_SIMD_INLINE B unit_uniform_simd(key k, std::size_t i) {
+using words_of = xsimd::batch<std::uint32_t, typename B::arch_type>;
+
+// The words of elements i .. i+W-1; words_group: G batches of them, i.e. elements i .. i+G*W-1,
+// with the Philox rounds interleaved.
+template <class B>
+KILN_SIMD_INLINE words_of<B> simd_words(key k, std::size_t i) {
+    return word_ops<typename B::arch_type>::philox(block_of<typename B::value_type>(i), k);
+}
+template <class B, std::size_t G>
+KILN_SIMD_INLINE void simd_words_group(key k, std::size_t i, words_of<B> (&w)[G]) {
+    word_ops<typename B::arch_type>::philox_n(block_of<typename B::value_type>(i), k, w);
+}
+
+template <class B>
+KILN_SIMD_INLINE B unit_uniform_from_words(const words_of<B>& w) {
     using T = typename B::value_type;
     using A = typename B::arch_type;
-    using ops = word_ops<A>;
     if constexpr (std::is_same_v<T, float>) {
-        const auto w = ops::philox(static_cast<std::uint64_t>(i) >> 2, k);
         return u24_to_float(shr<8>(w)) * B(0x1p-24f);
     } else {
-        const auto w = ops::philox(static_cast<std::uint64_t>(i) >> 1, k);
         const auto x = xsimd::bitwise_cast<xsimd::batch<std::uint64_t, A>>(w);
         return u53_to_double(shr<11>(x)) * B(0x1p-53);
     }
+}
+template <class B>
+KILN_SIMD_INLINE B unit_uniform_simd(key k, std::size_t i) {
+    return unit_uniform_from_words<B>(simd_words<B>(k, i));
 }
 
 template <class B, class T>
@@ -159,13 +179,12 @@ KILN_SIMD_INLINE B scale_uniform_simd(const B& u, T low, T high) {
 }
 
 template <class B>
-KILN_SIMD_INLINE B unit_normal_simd(key k, std::size_t i) {
+KILN_SIMD_INLINE B unit_normal_from_words(const words_of<B>& w) {
     using T = typename B::value_type;
     using A = typename B::arch_type;
     using ops = word_ops<A>;
     if constexpr (std::is_same_v<T, float>) {
         using U = xsimd::batch<std::uint32_t, A>;
-        const U w = ops::philox(static_cast<std::uint64_t>(i) >> 2, k);
         const U w1 = ops::dup_even32(w), w2 = ops::dup_odd32(w);
         const B u1 = B(1.0f) - u24_to_float(shr<8>(w1)) * B(0x1p-24f);
         const U n = shr<8>(w2) + U(0x200000u);
@@ -185,7 +204,6 @@ KILN_SIMD_INLINE B unit_normal_simd(key k, std::size_t i) {
         return r * xsimd::bitwise_cast<B>(v);
     } else {
         using U64 = xsimd::batch<std::uint64_t, A>;
-        const auto w = ops::philox(static_cast<std::uint64_t>(i) >> 1, k);
         const U64 x1 = xsimd::bitwise_cast<U64>(ops::dup_lo64(w));
         const U64 x2 = xsimd::bitwise_cast<U64>(ops::dup_hi64(w));
         const B u1 = B(1.0) - u53_to_double(shr<11>(x1)) * B(0x1p-53);
@@ -204,6 +222,45 @@ KILN_SIMD_INLINE B unit_normal_simd(key k, std::size_t i) {
         const U64 v = ((c & pick_cos) | (s & ~pick_cos)) ^ shl<62>(q & U64(2));
         return r * xsimd::bitwise_cast<B>(v);
     }
+}
+template <class B>
+KILN_SIMD_INLINE B unit_normal_simd(key k, std::size_t i) {
+    return unit_normal_from_words<B>(simd_words<B>(k, i));
+}
+
+// Float normals two registers at a time, by pairs. Elements 2m and 2m+1 share u1 and f (words 2m
+// and 2m+1 of the block stream) and one of them takes cos, the other sin (their quadrants differ by
+// one). unit_normal_from_words computes log, sqrt, sin and cos in every lane, i.e. twice per pair;
+// here the 16 pairs of 32 words are gathered into one register (u1 words | n words), the radius, sin
+// and cos computed once per pair, and the two results of each pair spread back. Same operations on
+// the same values as the per-lane path, so the same bits.
+template <class A>
+KILN_SIMD_INLINE void unit_normal_pairs(const xsimd::batch<std::uint32_t, A>& wa, const xsimd::batch<std::uint32_t, A>& wb,
+                                        xsimd::batch<float, A>& za, xsimd::batch<float, A>& zb) {
+    using B = xsimd::batch<float, A>;
+    using U = xsimd::batch<std::uint32_t, A>;
+    U even, odd;  // words 0, 2, 4, .. (u1) and 1, 3, 5, .. (n) of wa then wb
+    deinterleave32(wa, wb, even, odd);
+    const B u1 = B(1.0f) - u24_to_float(shr<8>(even)) * B(0x1p-24f);
+    const U n = shr<8>(odd) + U(0x200000u);
+    const B f = u24_to_float(n & U(0x3FFFFFu)) * B(0x1p-22f) - B(0.5f);
+    const U q_odd = shr<22>(n);  // element 2m+1; element 2m has q_odd + 1
+    const U ix = xsimd::bitwise_cast<U>(u1) + U(0x3F800000u - 0x3F3504F3u);
+    const B e = u24_to_float(shr<23>(ix)) - B(127.0f);
+    const B y = xsimd::bitwise_cast<B>((ix & U(0x007FFFFFu)) + U(0x3F3504F3u));
+    const B r = sqrt_(log_reduced<float>(e, y) * B(-2.0f));
+    const U sn = xsimd::bitwise_cast<U>(sin_quarter<float>(f));
+    const U cs = xsimd::bitwise_cast<U>(cos_quarter<float>(f));
+    const auto pick = [&](const U& q) {
+        const U pick_cos = U(0u) - (q & U(1u));
+        return r * xsimd::bitwise_cast<B>(((cs & pick_cos) | (sn & ~pick_cos)) ^ shl<30>(q & U(2u)));
+    };
+    const B z_even = pick(q_odd + U(1u));
+    const B z_odd = pick(q_odd);
+    U lo, hi;
+    interleave32(xsimd::bitwise_cast<U>(z_even), xsimd::bitwise_cast<U>(z_odd), lo, hi);
+    za = xsimd::bitwise_cast<B>(lo);
+    zb = xsimd::bitwise_cast<B>(hi);
 }
 
 }  // namespace detail
@@ -228,6 +285,13 @@ struct uniform_random {
         static_assert(std::is_same_v<typename B::value_type, T>);
         return random::detail::scale_uniform_simd(random::detail::unit_uniform_simd<B>(k, i), low, high);
     }
+    template <class B, std::size_t G>
+    KILN_SIMD_INLINE void simd_group(std::size_t i, B (&out)[G]) const {
+        random::detail::words_of<B> w[G];
+        random::detail::simd_words_group<B>(k, i, w);
+        for (std::size_t g = 0; g < G; ++g)
+            out[g] = random::detail::scale_uniform_simd(random::detail::unit_uniform_from_words<B>(w[g]), low, high);
+    }
     template <class F>
     void leaves(F&&) const {}
 };
@@ -250,6 +314,17 @@ struct normal_random {
     KILN_SIMD_INLINE B simd(std::size_t i) const {
         static_assert(std::is_same_v<typename B::value_type, T>);
         return random::detail::fma_(random::detail::unit_normal_simd<B>(k, i), B(sigma), B(mean));
+    }
+    template <class B, std::size_t G>
+    KILN_SIMD_INLINE void simd_group(std::size_t i, B (&out)[G]) const {
+        random::detail::words_of<B> w[G];
+        random::detail::simd_words_group<B>(k, i, w);
+        if constexpr (std::is_same_v<T, float> && G % 2 == 0) {
+            for (std::size_t g = 0; g < G; g += 2) random::detail::unit_normal_pairs(w[g], w[g + 1], out[g], out[g + 1]);
+        } else {
+            for (std::size_t g = 0; g < G; ++g) out[g] = random::detail::unit_normal_from_words<B>(w[g]);
+        }
+        for (std::size_t g = 0; g < G; ++g) out[g] = random::detail::fma_(out[g], B(sigma), B(mean));
     }
     template <class F>
     void leaves(F&&) const {}

@@ -34,6 +34,32 @@ KILN_SIMD_INLINE void unrolled_rounds(F&& f) {
     unrolled_rounds_impl(f, std::make_integer_sequence<int, philox_rounds>{});
 }
 
+// G registers of Philox blocks with the rounds interleaved: round r of register 0, 1, .., G-1, then
+// round r+1. One round is a chain of a 5-cycle multiply and two 1-cycle operations, so a single
+// register leaves the vector ports idle most of the time; G independent chains in program order
+// keep them busy (the out-of-order window alone overlaps too few). Ops provides V, blocks (per
+// register), counters(first), round_key(k), key_step(), add32 and round(c, kv).
+template <class Ops, std::size_t G>
+struct interleaved_words {
+    typename Ops::V v[G];
+    KILN_SIMD_INLINE const typename Ops::V& operator[](std::size_t g) const { return v[g]; }
+};
+template <class Ops, std::size_t G, std::size_t... I>
+KILN_SIMD_INLINE interleaved_words<Ops, G> philox_interleaved_impl(std::uint64_t first, key k, std::index_sequence<I...>) {
+    interleaved_words<Ops, G> c{{Ops::counters(first + I * Ops::blocks)...}};
+    typename Ops::V kv = Ops::round_key(k);
+    const typename Ops::V w = Ops::key_step();
+    unrolled_rounds([&](auto r) {
+        if constexpr (r.value != 0) kv = Ops::add32(kv, w);
+        ((c.v[I] = Ops::round(c.v[I], kv)), ...);
+    });
+    return c;
+}
+template <class Ops, std::size_t G>
+KILN_SIMD_INLINE interleaved_words<Ops, G> philox_interleaved(std::uint64_t first, key k) {
+    return philox_interleaved_impl<Ops, G>(first, k, std::make_index_sequence<G>{});
+}
+
 enum class word_impl { generic, sse2, avx2, avx512 };
 
 template <class A>
@@ -52,6 +78,7 @@ constexpr word_impl word_impl_for() {
 
 // Operations on a register of words:
 //   philox(first, k): the words of blocks first .. first+G-1 (block b has counter (lo32(b), hi32(b), 0, 0));
+//   philox_n(first, k, out): out[j] = philox(first + j*G, k), computed interleaved;
 //   dup_even32 / dup_odd32: (w0,w1,w2,w3) -> (w0,w0,w2,w2) / (w1,w1,w3,w3) in every group;
 //   dup_lo64 / dup_hi64:    (w0,w1,w2,w3) -> (w0,w1,w0,w1) / (w2,w3,w2,w3) in every group.
 template <class A, word_impl I = word_impl_for<A>()>
@@ -69,6 +96,11 @@ struct word_ops {
             for (std::size_t j = 0; j < 4; ++j) w[4 * g + j] = c.v[j];
         }
         return U::load_aligned(w);
+    }
+    // out[g] = philox(first + g * n / 4, k): G registers of consecutive blocks.
+    template <std::size_t G>
+    KILN_SIMD_INLINE static void philox_n(std::uint64_t first, key k, U (&out)[G]) {
+        for (std::size_t g = 0; g < G; ++g) out[g] = philox(first + g * (n / 4), k);
     }
     template <int J0, int J1, int J2, int J3>
     KILN_SIMD_INLINE static U permute(const U& x) {
@@ -92,18 +124,23 @@ struct word_ops {
 template <class A>
 struct word_ops<A, word_impl::sse2> {
     using U = xsimd::batch<std::uint32_t, A>;
-    KILN_SIMD_INLINE static U philox(std::uint64_t first, key k) {
-        __m128i c = _mm_set_epi64x(0, static_cast<long long>(first));
-        __m128i kv = _mm_set_epi32(0, static_cast<int>(k.k1), 0, static_cast<int>(k.k0));
+    using V = __m128i;
+    static constexpr std::size_t blocks = 1;
+    KILN_SIMD_INLINE static V counters(std::uint64_t first) { return _mm_set_epi64x(0, static_cast<long long>(first)); }
+    KILN_SIMD_INLINE static V round_key(key k) { return _mm_set_epi32(0, static_cast<int>(k.k1), 0, static_cast<int>(k.k0)); }
+    KILN_SIMD_INLINE static V key_step() { return _mm_set_epi32(0, static_cast<int>(philox_w1), 0, static_cast<int>(philox_w0)); }
+    KILN_SIMD_INLINE static V add32(V a, V b) { return _mm_add_epi32(a, b); }
+    KILN_SIMD_INLINE static V round(V c, V kv) {
         const __m128i m = _mm_set_epi32(0, static_cast<int>(philox_m1), 0, static_cast<int>(philox_m0));
-        const __m128i w = _mm_set_epi32(0, static_cast<int>(philox_w1), 0, static_cast<int>(philox_w0));
-        unrolled_rounds([&](auto r) {
-            if constexpr (r.value != 0) kv = _mm_add_epi32(kv, w);
-            const __m128i p = _mm_mul_epu32(c, m);
-            const __m128i x = _mm_xor_si128(_mm_srli_epi64(c, 32), kv);
-            c = _mm_xor_si128(_mm_shuffle_epi32(p, _MM_SHUFFLE(0, 1, 2, 3)), x);
-        });
-        return U(c);
+        const __m128i p = _mm_mul_epu32(c, m);
+        const __m128i x = _mm_xor_si128(_mm_srli_epi64(c, 32), kv);
+        return _mm_xor_si128(_mm_shuffle_epi32(p, _MM_SHUFFLE(0, 1, 2, 3)), x);
+    }
+    KILN_SIMD_INLINE static U philox(std::uint64_t first, key k) { return philox_interleaved<word_ops, 1>(first, k)[0]; }
+    template <std::size_t G>
+    KILN_SIMD_INLINE static void philox_n(std::uint64_t first, key k, U (&out)[G]) {
+        const auto r = philox_interleaved<word_ops, G>(first, k);
+        for (std::size_t g = 0; g < G; ++g) out[g] = U(r[g]);
     }
     KILN_SIMD_INLINE static U dup_even32(const U& x) { return U(_mm_shuffle_epi32(static_cast<__m128i>(x), _MM_SHUFFLE(2, 2, 0, 0))); }
     KILN_SIMD_INLINE static U dup_odd32(const U& x) { return U(_mm_shuffle_epi32(static_cast<__m128i>(x), _MM_SHUFFLE(3, 3, 1, 1))); }
@@ -116,21 +153,32 @@ struct word_ops<A, word_impl::sse2> {
 template <class A>
 struct word_ops<A, word_impl::avx2> {
     using U = xsimd::batch<std::uint32_t, A>;
-    KILN_SIMD_INLINE static U philox(std::uint64_t first, key k) {
-        __m256i c = _mm256_set_epi64x(0, static_cast<long long>(first + 1), 0, static_cast<long long>(first));
+    using V = __m256i;
+    static constexpr std::size_t blocks = 2;
+    KILN_SIMD_INLINE static V counters(std::uint64_t first) {
+        return _mm256_set_epi64x(0, static_cast<long long>(first + 1), 0, static_cast<long long>(first));
+    }
+    KILN_SIMD_INLINE static V round_key(key k) {
         const int k0 = static_cast<int>(k.k0), k1 = static_cast<int>(k.k1);
-        __m256i kv = _mm256_set_epi32(0, k1, 0, k0, 0, k1, 0, k0);
+        return _mm256_set_epi32(0, k1, 0, k0, 0, k1, 0, k0);
+    }
+    KILN_SIMD_INLINE static V key_step() {
+        const int w0 = static_cast<int>(philox_w0), w1 = static_cast<int>(philox_w1);
+        return _mm256_set_epi32(0, w1, 0, w0, 0, w1, 0, w0);
+    }
+    KILN_SIMD_INLINE static V add32(V a, V b) { return _mm256_add_epi32(a, b); }
+    KILN_SIMD_INLINE static V round(V c, V kv) {
         const int m0 = static_cast<int>(philox_m0), m1 = static_cast<int>(philox_m1);
         const __m256i m = _mm256_set_epi32(0, m1, 0, m0, 0, m1, 0, m0);
-        const int w0 = static_cast<int>(philox_w0), w1 = static_cast<int>(philox_w1);
-        const __m256i w = _mm256_set_epi32(0, w1, 0, w0, 0, w1, 0, w0);
-        unrolled_rounds([&](auto r) {
-            if constexpr (r.value != 0) kv = _mm256_add_epi32(kv, w);
-            const __m256i p = _mm256_mul_epu32(c, m);
-            const __m256i x = _mm256_xor_si256(_mm256_srli_epi64(c, 32), kv);
-            c = _mm256_xor_si256(_mm256_shuffle_epi32(p, _MM_SHUFFLE(0, 1, 2, 3)), x);
-        });
-        return U(c);
+        const __m256i p = _mm256_mul_epu32(c, m);
+        const __m256i x = _mm256_xor_si256(_mm256_srli_epi64(c, 32), kv);
+        return _mm256_xor_si256(_mm256_shuffle_epi32(p, _MM_SHUFFLE(0, 1, 2, 3)), x);
+    }
+    KILN_SIMD_INLINE static U philox(std::uint64_t first, key k) { return philox_interleaved<word_ops, 1>(first, k)[0]; }
+    template <std::size_t G>
+    KILN_SIMD_INLINE static void philox_n(std::uint64_t first, key k, U (&out)[G]) {
+        const auto r = philox_interleaved<word_ops, G>(first, k);
+        for (std::size_t g = 0; g < G; ++g) out[g] = U(r[g]);
     }
     KILN_SIMD_INLINE static U dup_even32(const U& x) { return U(_mm256_shuffle_epi32(static_cast<__m256i>(x), _MM_SHUFFLE(2, 2, 0, 0))); }
     KILN_SIMD_INLINE static U dup_odd32(const U& x) { return U(_mm256_shuffle_epi32(static_cast<__m256i>(x), _MM_SHUFFLE(3, 3, 1, 1))); }
@@ -150,23 +198,34 @@ KILN_SIMD_INLINE __m512i avx512_shuffle32(__m512i a) { return _mm512_mask_shuffl
 template <class A>
 struct word_ops<A, word_impl::avx512> {
     using U = xsimd::batch<std::uint32_t, A>;
-    KILN_SIMD_INLINE static U philox(std::uint64_t first, key k) {
-        // (first, 0, first+1, 0, first+2, 0, first+3, 0) as 64-bit lanes
-        __m512i c = _mm512_add_epi64(_mm512_maskz_set1_epi64(__mmask8(0x55), static_cast<long long>(first)),
-                                     _mm512_set_epi64(0, 3, 0, 2, 0, 1, 0, 0));
+    using V = __m512i;
+    static constexpr std::size_t blocks = 4;
+    // (first, 0, first+1, 0, first+2, 0, first+3, 0) as 64-bit lanes
+    KILN_SIMD_INLINE static V counters(std::uint64_t first) {
+        return _mm512_add_epi64(_mm512_maskz_set1_epi64(__mmask8(0x55), static_cast<long long>(first)),
+                                _mm512_set_epi64(0, 3, 0, 2, 0, 1, 0, 0));
+    }
+    KILN_SIMD_INLINE static V round_key(key k) {
         const int k0 = static_cast<int>(k.k0), k1 = static_cast<int>(k.k1);
-        __m512i kv = _mm512_set_epi32(0, k1, 0, k0, 0, k1, 0, k0, 0, k1, 0, k0, 0, k1, 0, k0);
+        return _mm512_set_epi32(0, k1, 0, k0, 0, k1, 0, k0, 0, k1, 0, k0, 0, k1, 0, k0);
+    }
+    KILN_SIMD_INLINE static V key_step() {
+        const int w0 = static_cast<int>(philox_w0), w1 = static_cast<int>(philox_w1);
+        return _mm512_set_epi32(0, w1, 0, w0, 0, w1, 0, w0, 0, w1, 0, w0, 0, w1, 0, w0);
+    }
+    KILN_SIMD_INLINE static V add32(V a, V b) { return _mm512_add_epi32(a, b); }
+    KILN_SIMD_INLINE static V round(V c, V kv) {
         const int m0 = static_cast<int>(philox_m0), m1 = static_cast<int>(philox_m1);
         const __m512i mm = _mm512_set_epi32(0, m1, 0, m0, 0, m1, 0, m0, 0, m1, 0, m0, 0, m1, 0, m0);
-        const int w0 = static_cast<int>(philox_w0), w1 = static_cast<int>(philox_w1);
-        const __m512i ww = _mm512_set_epi32(0, w1, 0, w0, 0, w1, 0, w0, 0, w1, 0, w0, 0, w1, 0, w0);
-        unrolled_rounds([&](auto r) {
-            if constexpr (r.value != 0) kv = _mm512_add_epi32(kv, ww);
-            const __m512i p = avx512_mul_epu32(c, mm);
-            // a ^ b ^ c in one instruction (truth table 0x96)
-            c = _mm512_ternarylogic_epi32(avx512_shuffle32<_MM_PERM_ABCD>(p), avx512_srli64_32(c), kv, 0x96);
-        });
-        return U(c);
+        const __m512i p = avx512_mul_epu32(c, mm);
+        // a ^ b ^ c in one instruction (truth table 0x96)
+        return _mm512_ternarylogic_epi32(avx512_shuffle32<_MM_PERM_ABCD>(p), avx512_srli64_32(c), kv, 0x96);
+    }
+    KILN_SIMD_INLINE static U philox(std::uint64_t first, key k) { return philox_interleaved<word_ops, 1>(first, k)[0]; }
+    template <std::size_t G>
+    KILN_SIMD_INLINE static void philox_n(std::uint64_t first, key k, U (&out)[G]) {
+        const auto r = philox_interleaved<word_ops, G>(first, k);
+        for (std::size_t g = 0; g < G; ++g) out[g] = U(r[g]);
     }
     KILN_SIMD_INLINE static U dup_even32(const U& x) { return U(avx512_shuffle32<_MM_PERM_CCAA>(x)); }
     KILN_SIMD_INLINE static U dup_odd32(const U& x) { return U(avx512_shuffle32<_MM_PERM_DDBB>(x)); }
@@ -199,6 +258,57 @@ KILN_SIMD_INLINE xsimd::batch<T, A> shl(const xsimd::batch<T, A>& x) {
 #endif
     return x << N;
 }
+// deinterleave32(a, b, even, odd): even = words 0, 2, 4, .. of a then of b; odd = words 1, 3, 5, ..
+// interleave32(e, o, a, b): the inverse (a = e0 o0 e1 o1 .., b = the second halves).
+template <class A>
+KILN_SIMD_INLINE void deinterleave32(const xsimd::batch<std::uint32_t, A>& a, const xsimd::batch<std::uint32_t, A>& b,
+                                     xsimd::batch<std::uint32_t, A>& even, xsimd::batch<std::uint32_t, A>& odd) {
+    using U = xsimd::batch<std::uint32_t, A>;
+#if XSIMD_WITH_AVX512F
+    if constexpr (std::is_base_of_v<xsimd::avx512f, A>) {
+        const __m512i ie = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+        const __m512i io = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+        even = U(_mm512_permutex2var_epi32(a, ie, b));
+        odd = U(_mm512_permutex2var_epi32(a, io, b));
+        return;
+    }
+#endif
+    constexpr std::size_t n = U::size;
+    alignas(A::alignment()) std::uint32_t w[2 * n], e[n], o[n];
+    a.store_aligned(w);
+    b.store_aligned(w + n);
+    for (std::size_t j = 0; j < n; ++j) {
+        e[j] = w[2 * j];
+        o[j] = w[2 * j + 1];
+    }
+    even = U::load_aligned(e);
+    odd = U::load_aligned(o);
+}
+template <class A>
+KILN_SIMD_INLINE void interleave32(const xsimd::batch<std::uint32_t, A>& e, const xsimd::batch<std::uint32_t, A>& o,
+                                   xsimd::batch<std::uint32_t, A>& a, xsimd::batch<std::uint32_t, A>& b) {
+    using U = xsimd::batch<std::uint32_t, A>;
+#if XSIMD_WITH_AVX512F
+    if constexpr (std::is_base_of_v<xsimd::avx512f, A>) {
+        const __m512i ia = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+        const __m512i ib = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+        a = U(_mm512_permutex2var_epi32(e, ia, o));
+        b = U(_mm512_permutex2var_epi32(e, ib, o));
+        return;
+    }
+#endif
+    constexpr std::size_t n = U::size;
+    alignas(A::alignment()) std::uint32_t ew[n], ow[n], w[2 * n];
+    e.store_aligned(ew);
+    o.store_aligned(ow);
+    for (std::size_t j = 0; j < n; ++j) {
+        w[2 * j] = ew[j];
+        w[2 * j + 1] = ow[j];
+    }
+    a = U::load_aligned(w);
+    b = U::load_aligned(w + n);
+}
+
 // Exact conversion of integers below 2^24.
 template <class A>
 KILN_SIMD_INLINE xsimd::batch<float, A> u24_to_float(const xsimd::batch<std::uint32_t, A>& v) {

@@ -6,13 +6,26 @@
 #error "kiln needs xsimd (Debian: apt-get install libxsimd-dev)"
 #endif
 #endif
-#include <xsimd/xsimd.hpp>
-
-#include <cstdint>
-#include <type_traits>
+// g++ 12 reports false "'__Y' is used uninitialized" warnings from the AVX-512 intrinsics headers
+// when xsimd's math (exp, nearbyint, int conversions, shifts) is inlined: the intrinsics start from
+// _mm512_undefined_*() on purpose (docs: ../shared/reference/toolchain.md). Middle-end warnings
+// obey the pragma state at the reported line, so the two flags are switched off only for the
+// intrinsics headers and xsimd, included here first; kiln's own code keeps every warning.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #if defined(__SSE2__)
 #include <immintrin.h>
 #endif
+#include <xsimd/xsimd.hpp>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#include <cstdint>
+#include <type_traits>
 
 namespace kiln::simd {
 
