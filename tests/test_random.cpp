@@ -49,7 +49,7 @@ void check_simd_matches_scalar(const Node& nd, std::size_t first, std::size_t co
             }
         }
         // simd_group (the executor's path for random trees: interleaved Philox, normals by pairs)
-        constexpr std::size_t G = 4;
+        constexpr std::size_t G = kiln::cpu_exec::random_group;
         for (std::size_t i = first; i + G * W <= first + count; i += G * W) {
             B v[G];
             kiln::node::simd_group(nd, i, v);

@@ -171,10 +171,12 @@ KILN_SIMD_INLINE B unit_uniform_simd(key k, std::size_t i) {
     return unit_uniform_from_words<B>(simd_words<B>(k, i));
 }
 
+// As scale_uniform. With low < high, r <= high always (u < 1), and next_below(high) is the largest
+// value below high, so "r < high ? r : next_below(high)" is min(r, next_below(high)): one instruction.
 template <class B, class T>
 KILN_SIMD_INLINE B scale_uniform_simd(const B& u, T low, T high) {
     B r = fma_(u, B(high - low), B(low));
-    if (low < high) r = xsimd::select(r < B(high), r, B(next_below(high)));
+    if (low < high) r = xsimd::min(r, B(next_below(high)));
     return r;
 }
 
