@@ -8,12 +8,22 @@
 #include "xsimd.hpp"
 
 // Only xtensor's storage container is needed (the full xtensor.hpp costs ~0.2 s more per TU).
+// g++ 12 reports false -Warray-bounds / -Wmaybe-uninitialized inside xtensor's svector and uvector
+// when they are inlined at -O2/-O3 (toolchain notes); switched off for these headers only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #if __has_include(<xtensor/containers/xstorage.hpp>)
 #include <xtensor/containers/xstorage.hpp>
 #elif __has_include(<xtensor/xstorage.hpp>)
 #include <xtensor/xstorage.hpp>
 #else
 #error "kiln needs xtensor (Debian: apt-get install libxtensor-dev)"
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
 #endif
 
 namespace kiln::xtensor_bridge {
