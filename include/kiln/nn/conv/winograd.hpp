@@ -23,10 +23,12 @@
 // U[pt][c][k] (k contiguous); V and M come in two layouts, chosen from the shape:
 //
 // * channel layout (few tiles, many channels, e.g. 14x14 images): V[pt][tile][c], M[pt][tile][k].
-//   A point's GEMM M = V x U is the micro-kernel with A = V (one tile's value of channel c,
-//   broadcast), B = U (L output channels), C = M: 6 tiles x 4 vectors of output channels. The
-//   transforms are vectorised over channels: the input transform gathers one pixel of L channels
-//   per load, the output transform scatters L output channels of one pixel.
+//   A point's GEMM M = V x U is a micro-kernel with A = V (one tile's value of channel c,
+//   broadcast), B = U (L output channels), C = M: 6 tiles x 4 vectors of output channels
+//   (wino_cl_gemm, the generic kernel's sums with a fixed B stride; the generic one for a narrower
+//   last block of output channels). The transforms are vectorised over channels: the input
+//   transform gathers one pixel of L channels per load, the output transform scatters L output
+//   channels of one pixel.
 // * tile layout (wide images, e.g. 56x56): V[pt][c][tile], M[pt][k][tile]. A = U (output channel
 //   k, broadcast), B = V (L consecutive tiles), C = M: 6 output channels x up to 4 vectors of tiles.
 //   A parallel block is a run of whole tile rows (up to 7 vectors of tiles).
@@ -165,31 +167,44 @@ void wino_weights(const wino_geometry& gm, const T* w, std::size_t c_begin, std:
         for (std::size_t cc = c_begin; cc < c_end; cc += L) {
             const std::size_t ncc = std::min(L, c_end - cc), row_len = ncc * 9;
             B tr[9 * L];  // tr[c*9 + e] = tap e of input channel cc + c, lanes over output channels
+            const T* w_blk = w + (kv * gm.C + cc) * 9;  // row l (output channel kv + l) at w_blk + l*w_ks
+            const std::size_t w_ks = gm.C * 9;
+            const bool full = nl == L && ncc == L;
             for (std::size_t j = 0; j < 9; ++j) {
                 B* r = tr + j * L;
-                for (std::size_t l = 0; l < L; ++l) {
-                    if (l >= nl || j * L >= row_len) {
-                        r[l] = V::zero();
-                        continue;
+                if (full) {  // the common case, without per-row tests (so the loads unroll)
+                    KILN_CONV_UNROLL
+                    for (std::size_t l = 0; l < L; ++l) r[l] = V::load(w_blk + l * w_ks + j * L);
+                } else {
+                    for (std::size_t l = 0; l < L; ++l) {
+                        if (l >= nl || j * L >= row_len) {
+                            r[l] = V::zero();
+                            continue;
+                        }
+                        const T* src = w_blk + l * w_ks + j * L;
+                        r[l] = row_len - j * L >= L ? V::load(src) : V::load_n(src, row_len - j * L);
                     }
-                    const T* src = w + ((kv + l) * gm.C + cc) * 9 + j * L;
-                    r[l] = row_len - j * L >= L ? V::load(src) : V::load_n(src, row_len - j * L);
                 }
                 V::transpose(r);
             }
-            for (std::size_t c = 0; c < ncc; ++c) {
+            T* dst = U + (cc - c_begin) * u_cs + (kv - k_begin);
+            for (std::size_t c = 0; c < ncc; ++c, dst += u_cs) {
                 const B* g = tr + c * 9;
                 B t[18], u[6];
+                KILN_CONV_UNROLL
                 for (std::size_t s = 0; s < 3; ++s) {  // t = G g, column by column (t is 6x3)
                     const B col[3] = {g[s], g[3 + s], g[6 + s]};
                     B o[6];
                     W_::ker6(col, o);
+                    KILN_CONV_UNROLL
                     for (std::size_t r = 0; r < 6; ++r) t[r * 3 + s] = o[r];
                 }
-                T* dst = U + (cc + c - c_begin) * u_cs + (kv - k_begin);
+                T* d = dst;
+                KILN_CONV_UNROLL
                 for (std::size_t r = 0; r < 6; ++r) {
                     W_::ker6(t + r * 3, u);
-                    for (std::size_t s = 0; s < 6; ++s) V::store(dst + (r * 6 + s) * u_ps, u[s]);
+                    KILN_CONV_UNROLL
+                    for (std::size_t s = 0; s < 6; ++s, d += u_ps) V::store(d, u[s]);
                 }
             }
         }
@@ -197,6 +212,57 @@ void wino_weights(const wino_geometry& gm, const T* w, std::size_t c_begin, std:
 }
 
 // ---- channel layout
+
+// The point GEMM of the channel layout, MA tiles x NB vectors of output channels:
+//
+//   C(i, j) (+)= sum over c < taps of  a[i * a_i + c] * b[c * b_c + j * L .. + L)
+//
+// The same products in the same order as the generic micro-kernel (accumulate from zero over the
+// taps, then add C's old value), so results are unchanged; but B rows are a fixed stride apart (no
+// offset table) and A is read with unit stride, which leaves fewer non-FMA instructions per tap in
+// the hot loop.
+template <class T, std::size_t MA, std::size_t NB>
+void wino_cl_gemm(const T* a, std::ptrdiff_t a_i, const T* b, std::ptrdiff_t b_c, T* c, std::ptrdiff_t c_i,
+                  std::size_t taps, bool accumulate) {
+    using V = vec<T>;
+    using B = typename V::B;
+    constexpr auto L = std::ptrdiff_t(V::L);
+    B acc[MA][NB];
+    KILN_CONV_UNROLL
+    for (std::size_t i = 0; i < MA; ++i) {
+        KILN_CONV_UNROLL
+        for (std::size_t j = 0; j < NB; ++j) acc[i][j] = V::zero();
+    }
+    for (std::size_t t = 0; t < taps; ++t, b += b_c) {
+        B bv[NB];
+        KILN_CONV_UNROLL
+        for (std::size_t j = 0; j < NB; ++j) bv[j] = V::load(b + std::ptrdiff_t(j) * L);
+        KILN_CONV_UNROLL
+        for (std::size_t i = 0; i < MA; ++i) {
+            const B av = V::bcast(a[std::ptrdiff_t(i) * a_i + std::ptrdiff_t(t)]);
+            KILN_CONV_UNROLL
+            for (std::size_t j = 0; j < NB; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
+        }
+    }
+    KILN_CONV_UNROLL
+    for (std::size_t i = 0; i < MA; ++i) {
+        KILN_CONV_UNROLL
+        for (std::size_t j = 0; j < NB; ++j) {
+            T* p = c + std::ptrdiff_t(i) * c_i + std::ptrdiff_t(j) * L;
+            V::store(p, accumulate ? acc[i][j] + V::load(p) : acc[i][j]);
+        }
+    }
+}
+
+// wino_cl_gemm with 1 <= ma <= 6 tiles and 4 vectors of output channels.
+template <class T>
+inline void run_wino_cl_gemm(std::size_t ma, const T* a, std::ptrdiff_t a_i, const T* b, std::ptrdiff_t b_c, T* c,
+                             std::ptrdiff_t c_i, std::size_t taps, bool accumulate) {
+    using fn = void (*)(const T*, std::ptrdiff_t, const T*, std::ptrdiff_t, T*, std::ptrdiff_t, std::size_t, bool);
+    static constexpr fn tab[6] = {&wino_cl_gemm<T, 1, 4>, &wino_cl_gemm<T, 2, 4>, &wino_cl_gemm<T, 3, 4>,
+                                  &wino_cl_gemm<T, 4, 4>, &wino_cl_gemm<T, 5, 4>, &wino_cl_gemm<T, 6, 4>};
+    tab[ma - 1](a, a_i, b, b_c, c, c_i, taps, accumulate);
+}
 
 // V[pt][f - f_begin][c] at V + pt*v_ps + (f - f_begin)*v_ss + c, for tiles [f_begin, f_end) and
 // channels [c_begin, c_end) (c_begin a multiple of L; lanes past c_end are written as zeros).
@@ -607,8 +673,9 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
     const std::size_t cb = u_global ? C : std::min<std::size_t>(C, 64);  // channels per U block
 
     // GEMM B offsets: tap t = channel t of the U block (U[pt][c][k], pitch Kp or nk)
+    const auto u_pitch = std::ptrdiff_t(u_global ? Kp : nk);
     std::vector<std::ptrdiff_t> boff(u_global ? C : cb);
-    for (std::size_t t = 0; t < boff.size(); ++t) boff[t] = std::ptrdiff_t(t * (u_global ? Kp : nk));
+    for (std::size_t t = 0; t < boff.size(); ++t) boff[t] = std::ptrdiff_t(t) * u_pitch;
 
     // V for all tiles (when several output-channel blocks need it) is computed by each thread that
     // runs a block, into its own buffer, once per call (as U above).
@@ -668,7 +735,11 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
                         const std::size_t nb = std::min(NBV, (nkk - kv) / L);
                         g.b = Ub + pt * u_ps + kv;
                         g.c = M.data() + pt * m_ps + a * nkk + kv;
-                        run_ukernel(ma, nb, false, g);
+                        if (nb == NBV)  // the full width: the strided kernel (same sums, fewer instructions)
+                            run_wino_cl_gemm<T>(ma, g.a, g.a_i, g.b, u_pitch, g.c, g.c_i, nc,
+                                                g.init == gemm_tile<T>::accumulate);
+                        else
+                            run_ukernel(ma, nb, false, g);
                     }
                 }
             }
