@@ -30,7 +30,7 @@ struct offset_node {
     template <class B>
     B simd(std::size_t i) const { return e.template simd<B>(offset + i); }
     template <class B, std::size_t G>
-    void simd_group(std::size_t i, B (&out)[G]) const { node::simd_group(e, offset + i, out); }
+    KILN_SIMD_INLINE void simd_group(std::size_t i, B (&out)[G]) const { node::simd_group(e, offset + i, out); }
 };
 template <class Node>
 offset_node<Node> shifted(const Node& e, std::size_t offset) {
@@ -67,6 +67,7 @@ void assign(T* dst, const Node& node, std::size_t n, bool streaming = false) {
                 for (; i < groups; i += G * W) {
                     B v[G];
                     node::simd_group(e, i, v);
+                    KILN_UNROLL
                     for (std::size_t g = 0; g < G; ++g) store(dst + i + g * W, v[g]);
                 }
             }

@@ -79,10 +79,11 @@ namespace kiln::node {
 // than one by one (random nodes: interleaved Philox rounds) has a member simd_group; operator
 // nodes forward to their operands; any other node is evaluated batch by batch.
 template <class B, std::size_t G, class N>
-void simd_group(const N& e, std::size_t i, B (&out)[G]) {
+KILN_SIMD_INLINE void simd_group(const N& e, std::size_t i, B (&out)[G]) {
     if constexpr (requires { e.template simd_group<B, G>(i, out); }) {
         e.template simd_group<B, G>(i, out);
     } else {
+        KILN_UNROLL
         for (std::size_t g = 0; g < G; ++g) out[g] = e.template simd<B>(i + g * B::size);
     }
 }
@@ -123,8 +124,9 @@ struct unary {
     template <class B>
     B simd(std::size_t i) const { return Op{}(a.template simd<B>(i)); }
     template <class B, std::size_t G>
-    void simd_group(std::size_t i, B (&out)[G]) const {
+    KILN_SIMD_INLINE void simd_group(std::size_t i, B (&out)[G]) const {
         node::simd_group(a, i, out);
+        KILN_UNROLL
         for (std::size_t g = 0; g < G; ++g) out[g] = Op{}(out[g]);
     }
     template <class F>
@@ -142,10 +144,11 @@ struct binary {
     template <class B>
     B simd(std::size_t i) const { return Op{}(a.template simd<B>(i), b.template simd<B>(i)); }
     template <class B, std::size_t G>
-    void simd_group(std::size_t i, B (&out)[G]) const {
+    KILN_SIMD_INLINE void simd_group(std::size_t i, B (&out)[G]) const {
         B rhs[G];
         node::simd_group(a, i, out);
         node::simd_group(b, i, rhs);
+        KILN_UNROLL
         for (std::size_t g = 0; g < G; ++g) out[g] = Op{}(out[g], rhs[g]);
     }
     template <class F>

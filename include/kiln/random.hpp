@@ -291,6 +291,7 @@ struct uniform_random {
     KILN_SIMD_INLINE void simd_group(std::size_t i, B (&out)[G]) const {
         random::detail::words_of<B> w[G];
         random::detail::simd_words_group<B>(k, i, w);
+        KILN_UNROLL
         for (std::size_t g = 0; g < G; ++g)
             out[g] = random::detail::scale_uniform_simd(random::detail::unit_uniform_from_words<B>(w[g]), low, high);
     }
@@ -322,10 +323,13 @@ struct normal_random {
         random::detail::words_of<B> w[G];
         random::detail::simd_words_group<B>(k, i, w);
         if constexpr (std::is_same_v<T, float> && G % 2 == 0) {
+            KILN_UNROLL
             for (std::size_t g = 0; g < G; g += 2) random::detail::unit_normal_pairs(w[g], w[g + 1], out[g], out[g + 1]);
         } else {
+            KILN_UNROLL
             for (std::size_t g = 0; g < G; ++g) out[g] = random::detail::unit_normal_from_words<B>(w[g]);
         }
+        KILN_UNROLL
         for (std::size_t g = 0; g < G; ++g) out[g] = random::detail::fma_(out[g], B(sigma), B(mean));
     }
     template <class F>

@@ -24,16 +24,6 @@
 
 namespace kiln::random::detail {
 
-// Calls f(integral_constant<int, r>) for r = 0 .. philox_rounds-1: the rounds, fully unrolled.
-template <class F, int... R>
-KILN_SIMD_INLINE void unrolled_rounds_impl(F& f, std::integer_sequence<int, R...>) {
-    (f(std::integral_constant<int, R>{}), ...);
-}
-template <class F>
-KILN_SIMD_INLINE void unrolled_rounds(F&& f) {
-    unrolled_rounds_impl(f, std::make_integer_sequence<int, philox_rounds>{});
-}
-
 // G registers of Philox blocks with the rounds interleaved: round r of register 0, 1, .., G-1, then
 // round r+1. One round is a chain of a 5-cycle multiply and two 1-cycle operations, so a single
 // register leaves the vector ports idle most of the time; G independent chains in program order
@@ -44,20 +34,22 @@ struct interleaved_words {
     typename Ops::V v[G];
     KILN_SIMD_INLINE const typename Ops::V& operator[](std::size_t g) const { return v[g]; }
 };
-template <class Ops, std::size_t G, std::size_t... I>
-KILN_SIMD_INLINE interleaved_words<Ops, G> philox_interleaved_impl(std::uint64_t first, key k, std::index_sequence<I...>) {
+// (Pack expansions, not lambdas or loops: g++ -O2 would call a per-round lambda out of line and pass
+// the G registers through memory.)
+template <class Ops, std::size_t G, std::size_t... I, int... R>
+KILN_SIMD_INLINE interleaved_words<Ops, G> philox_interleaved_impl(std::uint64_t first, key k, std::index_sequence<I...>,
+                                                                   std::integer_sequence<int, R...>) {
     interleaved_words<Ops, G> c{{Ops::counters(first + I * Ops::blocks)...}};
     typename Ops::V kv = Ops::round_key(k);
     const typename Ops::V w = Ops::key_step();
-    unrolled_rounds([&](auto r) {
-        if constexpr (r.value != 0) kv = Ops::add32(kv, w);
-        ((c.v[I] = Ops::round(c.v[I], kv)), ...);
-    });
+    // round r: the key advances (r > 0), then every register takes the round
+    ((kv = (R == 0 ? kv : Ops::add32(kv, w)), ((c.v[I] = Ops::round(c.v[I], kv)), ...)), ...);
     return c;
 }
 template <class Ops, std::size_t G>
 KILN_SIMD_INLINE interleaved_words<Ops, G> philox_interleaved(std::uint64_t first, key k) {
-    return philox_interleaved_impl<Ops, G>(first, k, std::make_index_sequence<G>{});
+    return philox_interleaved_impl<Ops, G>(first, k, std::make_index_sequence<G>{},
+                                           std::make_integer_sequence<int, philox_rounds>{});
 }
 
 enum class word_impl { generic, sse2, avx2, avx512 };
@@ -140,6 +132,7 @@ struct word_ops<A, word_impl::sse2> {
     template <std::size_t G>
     KILN_SIMD_INLINE static void philox_n(std::uint64_t first, key k, U (&out)[G]) {
         const auto r = philox_interleaved<word_ops, G>(first, k);
+        KILN_UNROLL
         for (std::size_t g = 0; g < G; ++g) out[g] = U(r[g]);
     }
     KILN_SIMD_INLINE static U dup_even32(const U& x) { return U(_mm_shuffle_epi32(static_cast<__m128i>(x), _MM_SHUFFLE(2, 2, 0, 0))); }
@@ -178,6 +171,7 @@ struct word_ops<A, word_impl::avx2> {
     template <std::size_t G>
     KILN_SIMD_INLINE static void philox_n(std::uint64_t first, key k, U (&out)[G]) {
         const auto r = philox_interleaved<word_ops, G>(first, k);
+        KILN_UNROLL
         for (std::size_t g = 0; g < G; ++g) out[g] = U(r[g]);
     }
     KILN_SIMD_INLINE static U dup_even32(const U& x) { return U(_mm256_shuffle_epi32(static_cast<__m256i>(x), _MM_SHUFFLE(2, 2, 0, 0))); }
@@ -225,6 +219,7 @@ struct word_ops<A, word_impl::avx512> {
     template <std::size_t G>
     KILN_SIMD_INLINE static void philox_n(std::uint64_t first, key k, U (&out)[G]) {
         const auto r = philox_interleaved<word_ops, G>(first, k);
+        KILN_UNROLL
         for (std::size_t g = 0; g < G; ++g) out[g] = U(r[g]);
     }
     KILN_SIMD_INLINE static U dup_even32(const U& x) { return U(avx512_shuffle32<_MM_PERM_CCAA>(x)); }

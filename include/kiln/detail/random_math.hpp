@@ -21,13 +21,8 @@
 #include "../config.hpp"
 #include "../third_party/xsimd.hpp"
 
-// Host SIMD helpers are forced inline: they are small, and a call in the middle of the executor's
-// loop would pass every register through memory (g++ stops inlining once simd() grows).
-#if defined(__GNUC__) || defined(__clang__)
-#define KILN_SIMD_INLINE [[gnu::always_inline]] inline
-#else
-#define KILN_SIMD_INLINE inline
-#endif
+// Host SIMD helpers are forced inline (KILN_SIMD_INLINE, config.hpp): they are small, and a call in
+// the middle of the executor's loop would pass every register through memory.
 
 namespace kiln::random::detail {
 
