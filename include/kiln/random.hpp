@@ -180,6 +180,27 @@ KILN_SIMD_INLINE B scale_uniform_simd(const B& u, T low, T high) {
     return r;
 }
 
+// Float Box-Muller pieces shared by the per-lane and the by-pairs paths (the scalar twins are
+// box_muller_radius and box_muller_finish): sqrt(-2 ln u1), and r * (+-sin or +-cos) by quadrant q.
+template <class A>
+KILN_SIMD_INLINE xsimd::batch<float, A> radius_simd(const xsimd::batch<float, A>& u1) {
+    using B = xsimd::batch<float, A>;
+    using U = xsimd::batch<std::uint32_t, A>;
+    const U ix = xsimd::bitwise_cast<U>(u1) + U(0x3F800000u - 0x3F3504F3u);
+    const B e = u24_to_float(shr<23>(ix)) - B(127.0f);
+    const B y = xsimd::bitwise_cast<B>((ix & U(0x007FFFFFu)) + U(0x3F3504F3u));
+    return sqrt_(log_reduced<float>(e, y) * B(-2.0f));
+}
+template <class A>
+KILN_SIMD_INLINE xsimd::batch<float, A> quadrant_value(const xsimd::batch<float, A>& r, const xsimd::batch<float, A>& s,
+                                                       const xsimd::batch<float, A>& c,
+                                                       const xsimd::batch<std::uint32_t, A>& q) {
+    using U = xsimd::batch<std::uint32_t, A>;
+    const U pick_cos = U(0u) - (q & U(1u));
+    const U v = ((xsimd::bitwise_cast<U>(c) & pick_cos) | (xsimd::bitwise_cast<U>(s) & ~pick_cos)) ^ shl<30>(q & U(2u));
+    return r * xsimd::bitwise_cast<xsimd::batch<float, A>>(v);
+}
+
 template <class B>
 KILN_SIMD_INLINE B unit_normal_from_words(const words_of<B>& w) {
     using T = typename B::value_type;
@@ -193,17 +214,7 @@ KILN_SIMD_INLINE B unit_normal_from_words(const words_of<B>& w) {
         const B f = u24_to_float(n & U(0x3FFFFFu)) * B(0x1p-22f) - B(0.5f);
         // +1 (cos) on even elements: as 32-bit lanes, the 64-bit value 1 is (1, 0).
         const U q = shr<22>(n) + xsimd::bitwise_cast<U>(xsimd::batch<std::uint64_t, A>(1));
-        // radius
-        const U ix = xsimd::bitwise_cast<U>(u1) + U(0x3F800000u - 0x3F3504F3u);
-        const B e = u24_to_float(shr<23>(ix)) - B(127.0f);
-        const B y = xsimd::bitwise_cast<B>((ix & U(0x007FFFFFu)) + U(0x3F3504F3u));
-        const B r = sqrt_(log_reduced<float>(e, y) * B(-2.0f));
-        // quadrant
-        const U s = xsimd::bitwise_cast<U>(sin_quarter<float>(f));
-        const U c = xsimd::bitwise_cast<U>(cos_quarter<float>(f));
-        const U pick_cos = U(0u) - (q & U(1u));
-        const U v = ((c & pick_cos) | (s & ~pick_cos)) ^ shl<30>(q & U(2u));
-        return r * xsimd::bitwise_cast<B>(v);
+        return quadrant_value(radius_simd(u1), sin_quarter<float>(f), cos_quarter<float>(f), q);
     } else {
         using U64 = xsimd::batch<std::uint64_t, A>;
         const U64 x1 = xsimd::bitwise_cast<U64>(ops::dup_lo64(w));
@@ -247,18 +258,10 @@ KILN_SIMD_INLINE void unit_normal_pairs(const xsimd::batch<std::uint32_t, A>& wa
     const U n = shr<8>(odd) + U(0x200000u);
     const B f = u24_to_float(n & U(0x3FFFFFu)) * B(0x1p-22f) - B(0.5f);
     const U q_odd = shr<22>(n);  // element 2m+1; element 2m has q_odd + 1
-    const U ix = xsimd::bitwise_cast<U>(u1) + U(0x3F800000u - 0x3F3504F3u);
-    const B e = u24_to_float(shr<23>(ix)) - B(127.0f);
-    const B y = xsimd::bitwise_cast<B>((ix & U(0x007FFFFFu)) + U(0x3F3504F3u));
-    const B r = sqrt_(log_reduced<float>(e, y) * B(-2.0f));
-    const U sn = xsimd::bitwise_cast<U>(sin_quarter<float>(f));
-    const U cs = xsimd::bitwise_cast<U>(cos_quarter<float>(f));
-    const auto pick = [&](const U& q) {
-        const U pick_cos = U(0u) - (q & U(1u));
-        return r * xsimd::bitwise_cast<B>(((cs & pick_cos) | (sn & ~pick_cos)) ^ shl<30>(q & U(2u)));
-    };
-    const B z_even = pick(q_odd + U(1u));
-    const B z_odd = pick(q_odd);
+    const B r = radius_simd(u1);
+    const B sn = sin_quarter<float>(f), cs = cos_quarter<float>(f);
+    const B z_even = quadrant_value(r, sn, cs, q_odd + U(1u));
+    const B z_odd = quadrant_value(r, sn, cs, q_odd);
     U lo, hi;
     interleave32(xsimd::bitwise_cast<U>(z_even), xsimd::bitwise_cast<U>(z_odd), lo, hi);
     za = xsimd::bitwise_cast<B>(lo);
