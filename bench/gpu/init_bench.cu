@@ -17,6 +17,8 @@
 
 #include <cuda_runtime_api.h>
 
+#include "timing.cuh"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -26,51 +28,15 @@
 
 namespace {
 
-bool g_failed = false;
+using bench_gpu::cuda_ok;
+using bench_gpu::time_ms;
 
-void cuda_ok(cudaError_t e, const char* what) {
-    if (e != cudaSuccess) {
-        std::printf("@check cuda FAIL %s: %s: %s\n", what, cudaGetErrorName(e), cudaGetErrorString(e));
-        std::fflush(stdout);
-        std::exit(2);
-    }
-}
+bool g_failed = false;
 
 __global__ void copy_kernel(const float4* __restrict__ src, float4* __restrict__ dst, std::size_t n4) {
     for (std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n4;
          i += std::size_t(gridDim.x) * blockDim.x)
         dst[i] = src[i];
-}
-
-// Median over 3 repetitions of the mean time per call (ms), each about target_ms long.
-template <class F>
-double time_ms(F&& call, double target_ms) {
-    cudaEvent_t a, b;
-    cuda_ok(cudaEventCreate(&a), "cudaEventCreate");
-    cuda_ok(cudaEventCreate(&b), "cudaEventCreate");
-    call();
-    cuda_ok(cudaDeviceSynchronize(), "warm-up");
-    cuda_ok(cudaEventRecord(a), "cudaEventRecord");
-    call();
-    cuda_ok(cudaEventRecord(b), "cudaEventRecord");
-    cuda_ok(cudaEventSynchronize(b), "cudaEventSynchronize");
-    float one = 0;
-    cuda_ok(cudaEventElapsedTime(&one, a, b), "cudaEventElapsedTime");
-    const int iters = std::clamp(int(target_ms / std::max(one, 1e-3f)), 3, 2000);
-    std::vector<double> reps;
-    for (int rep = 0; rep < 3; ++rep) {
-        cuda_ok(cudaEventRecord(a), "cudaEventRecord");
-        for (int i = 0; i < iters; ++i) call();
-        cuda_ok(cudaEventRecord(b), "cudaEventRecord");
-        cuda_ok(cudaEventSynchronize(b), "cudaEventSynchronize");
-        float ms = 0;
-        cuda_ok(cudaEventElapsedTime(&ms, a, b), "cudaEventElapsedTime");
-        reps.push_back(double(ms) / iters);
-    }
-    cudaEventDestroy(a);
-    cudaEventDestroy(b);
-    std::sort(reps.begin(), reps.end());
-    return reps[1];
 }
 
 void check(bool ok, const std::string& what, const std::string& detail = "") {
