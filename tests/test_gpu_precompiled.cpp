@@ -77,13 +77,14 @@ bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
     return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
 }
 
-// The cpu result c and the gpu result g, element by element: identical values (IEEE operations).
-template <class T>
-void check_identical(const std::vector<T>& c, const std::vector<T>& g, const std::string& what) {
+// The cpu result c and the gpu result g, element by element: every pair must satisfy agree(a, b);
+// the message counts the pairs that do not and shows the first.
+template <class T, class Agree>
+void check_elementwise(const std::vector<T>& c, const std::vector<T>& g, const std::string& what, Agree agree) {
     REQUIRE(c.size() == g.size());
     std::size_t bad = 0, first = c.size();
     for (std::size_t i = 0; i < c.size(); ++i)
-        if (!same_value(c[i], g[i])) {
+        if (!agree(c[i], g[i])) {
             if (!bad) first = i;
             ++bad;
         }
@@ -94,30 +95,22 @@ void check_identical(const std::vector<T>& c, const std::vector<T>& g, const std
     CHECK(bad == 0);
 }
 
+// Identical values (IEEE operations).
+template <class T>
+void check_identical(const std::vector<T>& c, const std::vector<T>& g, const std::string& what) {
+    check_elementwise(c, g, what, [](T a, T b) { return same_value(a, b); });
+}
+
 // Library transcendental functions (exp, log, tanh, sigmoid) differ by a few ulp between the cpu's
 // and CUDA's implementations: equal up to eps * (1 + |value|), same class when not finite.
 template <class T>
 void check_close(const std::vector<T>& c, const std::vector<T>& g, const std::string& what) {
-    REQUIRE(c.size() == g.size());
     const double eps = std::is_same_v<T, float> ? 1e-5 : 1e-12;
-    std::size_t bad = 0, first = c.size();
-    for (std::size_t i = 0; i < c.size(); ++i) {
-        const double a = c[i], b = g[i];
-        bool ok;
-        if (!std::isfinite(a) || !std::isfinite(b))
-            ok = (std::isnan(a) && std::isnan(b)) || a == b;
-        else
-            ok = std::fabs(a - b) <= eps * (1.0 + std::max(std::fabs(a), std::fabs(b)));
-        if (!ok) {
-            if (!bad) first = i;
-            ++bad;
-        }
-    }
-    INFO(what << ": " << bad << " of " << c.size() << " differ"
-              << (bad ? ", first at " + std::to_string(first) + ": cpu " + std::to_string(c[first]) + " gpu " +
-                            std::to_string(g[first])
-                      : std::string()));
-    CHECK(bad == 0);
+    check_elementwise(c, g, what, [eps](T x, T y) {
+        const double a = x, b = y;
+        if (!std::isfinite(a) || !std::isfinite(b)) return (std::isnan(a) && std::isnan(b)) || a == b;
+        return std::fabs(a - b) <= eps * (1.0 + std::max(std::fabs(a), std::fabs(b)));
+    });
 }
 
 // Values in [lo, hi), with the special values sprinkled in when `specials`.
