@@ -5,6 +5,8 @@
 
 #include <kiln/nn/conv2d_kernels.hpp>
 
+#include "conv2d_configs.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -19,13 +21,6 @@
 namespace conv2d_test {
 
 using kiln::nn::kernels::conv2d_params;
-
-inline std::string describe(const conv2d_params& p) {
-    auto s = [](std::size_t v) { return std::to_string(v); };
-    return "x (" + s(p.N) + ", " + s(p.C) + ", " + s(p.H) + ", " + s(p.W) + "), K " + s(p.K) + ", kernel " + s(p.R) +
-           "x" + s(p.S) + ", stride (" + s(p.stride_h) + ", " + s(p.stride_w) + "), pad (" + s(p.pad_h) + ", " +
-           s(p.pad_w) + "), dilation (" + s(p.dil_h) + ", " + s(p.dil_w) + "), groups " + s(p.groups);
-}
 
 template <class T>
 std::vector<T> uniform(std::mt19937& rng, std::size_t n, double lo = -1.0, double hi = 1.0) {
@@ -85,41 +80,10 @@ double worst_error(const std::vector<T>& got, const std::vector<T>& ref) {
     return worst;
 }
 
-// Random configurations from a fixed seed: N 1-3, C and K 1-9, H and W 1-17, kernel 1-5 per axis,
-// stride 1-3, padding 0-2, dilation 1-3 per axis, groups a random common divisor of C and K.
-// Combinations whose dilated kernel does not fit the padded input are skipped (after checking that
-// validate() rejects them).
-inline std::vector<conv2d_params> random_configs(std::size_t count, unsigned seed) {
-    std::mt19937 rng(seed);
-    auto pick = [&](std::size_t lo, std::size_t hi) { return std::uniform_int_distribution<std::size_t>(lo, hi)(rng); };
-    std::vector<conv2d_params> out;
-    while (out.size() < count) {
-        conv2d_params p{};
-        p.N = pick(1, 3);
-        p.C = pick(1, 9);
-        p.K = pick(1, 9);
-        p.H = pick(1, 17);
-        p.W = pick(1, 17);
-        p.R = pick(1, 5);
-        p.S = pick(1, 5);
-        p.stride_h = pick(1, 3);
-        p.stride_w = pick(1, 3);
-        p.pad_h = pick(0, 2);
-        p.pad_w = pick(0, 2);
-        p.dil_h = pick(1, 3);
-        p.dil_w = pick(1, 3);
-        std::vector<std::size_t> divisors;
-        for (std::size_t g = 1; g <= std::gcd(p.C, p.K); ++g)
-            if (p.C % g == 0 && p.K % g == 0) divisors.push_back(g);
-        p.groups = divisors[pick(0, divisors.size() - 1)];
-        const bool fits = p.H + 2 * p.pad_h >= p.dil_h * (p.R - 1) + 1 && p.W + 2 * p.pad_w >= p.dil_w * (p.S - 1) + 1;
-        if (!fits) {
-            REQUIRE_THROWS_AS(p.validate(), kiln::shape_error);
-            continue;
-        }
-        out.push_back(p);
-    }
-    return out;
+// The shared generator (tests/conv2d_configs.hpp), checking that validate() rejects every
+// combination it skips.
+inline std::vector<conv2d_params> checked_random_configs(std::size_t count, unsigned seed) {
+    return random_configs(count, seed, [](const conv2d_params& p) { REQUIRE_THROWS_AS(p.validate(), kiln::shape_error); });
 }
 
 // The same convolution computed differently from conv2d_reference: the input is first copied into an
@@ -157,7 +121,7 @@ inline std::vector<double> padded_conv(const conv2d_params& p, const std::vector
 
 template <class D, class T>
 void check_random_configs(unsigned seed) {
-    const auto configs = random_configs(250, seed);
+    const auto configs = checked_random_configs(250, seed);
     std::mt19937 rng(seed + 1);
     std::size_t grouped = 0, strided = 0, padded = 0, dilated = 0, biased = 0;
     for (std::size_t i = 0; i < configs.size(); ++i) {
@@ -332,7 +296,7 @@ TEST_CASE("conv2d reference matches hand-computed values") {
 }
 
 TEST_CASE("conv2d reference agrees with an independent zero-padded formulation") {
-    const auto configs = conv2d_test::random_configs(60, 7u);
+    const auto configs = conv2d_test::checked_random_configs(60, 7u);
     std::mt19937 rng(8);
     for (std::size_t i = 0; i < configs.size(); ++i) {
         const auto pr = conv2d_test::make_problem<double>(configs[i], i % 2 == 1, rng);
@@ -619,7 +583,7 @@ TEST_CASE("conv2d cpu algorithms: which shapes each accepts, and what automatic 
 
 TEST_CASE_TEMPLATE("conv2d every cpu algorithm matches the reference on random configurations", T, float, double) {
     std::map<std::string, int> ran;
-    conv2d_test::check_all_paths<T>(conv2d_test::random_configs(250, std::is_same_v<T, float> ? 31u : 32u),
+    conv2d_test::check_all_paths<T>(conv2d_test::checked_random_configs(250, std::is_same_v<T, float> ? 31u : 32u),
                                     std::is_same_v<T, float> ? 41u : 42u, ran);
     conv2d_test::check_all_paths<T>(conv2d_test::wide_configs(40, std::is_same_v<T, float> ? 51u : 52u),
                                     std::is_same_v<T, float> ? 61u : 62u, ran);

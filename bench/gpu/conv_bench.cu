@@ -24,6 +24,8 @@
 
 #include "timing.cuh"
 
+#include "../../tests/conv2d_configs.hpp"  // the conv test suite's random configurations
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -34,6 +36,8 @@
 #include <vector>
 
 namespace {
+
+using conv2d_test::random_configs;
 
 using bench_gpu::cuda_ok;
 using bench_gpu::time_ms;
@@ -163,26 +167,6 @@ void run_kiln(const problem<T>& pr, const dev_buf<T>& x, const dev_buf<T>& w, co
     }
     if (!ig::conv2d_igemm(pr.p, x.p, w.p, b.p, y.p, kiln::gpu_allow_tf32(), forced, info))
         std::printf("@check plan FAIL geometry does not fit the igemm kernel\n");
-}
-
-// The test suite's random configurations (tests/test_conv2d_kernels.cpp random_configs).
-std::vector<conv2d_params> random_configs(std::size_t count, unsigned seed) {
-    std::mt19937 rng(seed);
-    auto pick = [&](std::size_t lo, std::size_t hi) { return std::uniform_int_distribution<std::size_t>(lo, hi)(rng); };
-    std::vector<conv2d_params> out;
-    while (out.size() < count) {
-        conv2d_params p{};
-        p.N = pick(1, 3), p.C = pick(1, 9), p.K = pick(1, 9), p.H = pick(1, 17), p.W = pick(1, 17);
-        p.R = pick(1, 5), p.S = pick(1, 5), p.stride_h = pick(1, 3), p.stride_w = pick(1, 3);
-        p.pad_h = pick(0, 2), p.pad_w = pick(0, 2), p.dil_h = pick(1, 3), p.dil_w = pick(1, 3);
-        std::vector<std::size_t> divisors;
-        for (std::size_t g = 1; g <= std::gcd(p.C, p.K); ++g)
-            if (p.C % g == 0 && p.K % g == 0) divisors.push_back(g);
-        p.groups = divisors[pick(0, divisors.size() - 1)];
-        if (p.H + 2 * p.pad_h >= p.dil_h * (p.R - 1) + 1 && p.W + 2 * p.pad_w >= p.dil_w * (p.S - 1) + 1)
-            out.push_back(p);
-    }
-    return out;
 }
 
 // One configuration on one forced plan against conv2d_reference; max |y - ref| / max(|ref|, 1).

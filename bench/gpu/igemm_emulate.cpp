@@ -21,6 +21,8 @@
 #include <kiln/nn/conv2d_kernels.hpp>  // no gpu backend here: only the host-compilable part is used
 #include <kiln/gpu/conv2d_igemm.hpp>
 
+#include "../../tests/conv2d_configs.hpp"  // the conv test suite's random configurations
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -35,6 +37,9 @@ namespace ig = kiln::gpu_exec::igemm;
 using kiln::nn::kernels::conv2d_params;
 
 namespace {
+
+using conv2d_test::describe;
+using conv2d_test::random_configs;
 
 int g_failures = 0;
 std::string g_context;
@@ -231,13 +236,6 @@ double worst_error(const std::vector<T>& got, const std::vector<T>& ref) {
     return worst;
 }
 
-std::string describe(const conv2d_params& p) {
-    auto s = [](std::size_t v) { return std::to_string(v); };
-    return "x (" + s(p.N) + "," + s(p.C) + "," + s(p.H) + "," + s(p.W) + ") K " + s(p.K) + " k " + s(p.R) + "x" +
-           s(p.S) + " st (" + s(p.stride_h) + "," + s(p.stride_w) + ") pad (" + s(p.pad_h) + "," + s(p.pad_w) +
-           ") dil (" + s(p.dil_h) + "," + s(p.dil_w) + ") g " + s(p.groups);
-}
-
 // The kernel variants: 4 float FFMA tiles, the double tile, 4 float TF32 tiles.
 constexpr int num_variants = 9;
 const char* variant_name(int v) {
@@ -269,26 +267,6 @@ double run_variant(int v, const conv2d_params& p, bool bias, int splits, std::mt
 }
 
 double tolerance(int v) { return v == 4 ? 1e-12 : v < 4 ? 1e-5 : 2e-2; }
-
-// The test suite's generator (tests/test_conv2d_kernels.cpp random_configs), same ranges.
-std::vector<conv2d_params> random_configs(std::size_t count, unsigned seed) {
-    std::mt19937 rng(seed);
-    auto pick = [&](std::size_t lo, std::size_t hi) { return std::uniform_int_distribution<std::size_t>(lo, hi)(rng); };
-    std::vector<conv2d_params> out;
-    while (out.size() < count) {
-        conv2d_params p{};
-        p.N = pick(1, 3), p.C = pick(1, 9), p.K = pick(1, 9), p.H = pick(1, 17), p.W = pick(1, 17);
-        p.R = pick(1, 5), p.S = pick(1, 5), p.stride_h = pick(1, 3), p.stride_w = pick(1, 3);
-        p.pad_h = pick(0, 2), p.pad_w = pick(0, 2), p.dil_h = pick(1, 3), p.dil_w = pick(1, 3);
-        std::vector<std::size_t> divisors;
-        for (std::size_t g = 1; g <= std::gcd(p.C, p.K); ++g)
-            if (p.C % g == 0 && p.K % g == 0) divisors.push_back(g);
-        p.groups = divisors[pick(0, divisors.size() - 1)];
-        if (p.H + 2 * p.pad_h >= p.dil_h * (p.R - 1) + 1 && p.W + 2 * p.pad_w >= p.dil_w * (p.S - 1) + 1)
-            out.push_back(p);
-    }
-    return out;
-}
 
 conv2d_params make(std::size_t N, std::size_t C, std::size_t H, std::size_t W, std::size_t K, std::size_t R,
                    std::size_t stride, std::size_t pad, std::size_t dil = 1, std::size_t groups = 1) {
