@@ -47,18 +47,16 @@ inline constexpr std::size_t stream_bytes = std::size_t(8) << 20;
 
 namespace serial {
 template <class T, class Node>
-void assign(T* dst, const Node& node, std::size_t n, bool streaming = false) {
+void assign(T* dst, const Node& tree, std::size_t n, bool streaming = false) {
     static_assert(std::is_same_v<T, typename Node::value_type>);
     // A local copy of the tree (pointers and scalars): stores through dst, which the vector store
     // intrinsics make may-alias anything, cannot change it, so the compiler keeps its fields (a
     // random key, a scale, a pointer) in registers instead of reloading them every iteration.
-    const Node e = node;
+    const Node e = tree;
     std::size_t i = 0;
     if constexpr (Node::vectorizable) {
         using B = simd::batch<T>;
         constexpr std::size_t W = B::size;
-        // Streaming needs batch-aligned stores; kiln's own storage is aligned and blocks start at
-        // multiples of block_elements, so only an unaligned view falls back to plain stores.
         // Random trees: G batches per step through simd_group (interleaved Philox rounds).
         constexpr std::size_t G = node::draws_counter_blocks<Node>::value ? random_group : 1;
         const auto run = [&](auto store) {
@@ -74,6 +72,8 @@ void assign(T* dst, const Node& node, std::size_t n, bool streaming = false) {
             const std::size_t body = n - n % W;
             for (; i < body; i += W) store(dst + i, e.template simd<B>(i));
         };
+        // Streaming needs batch-aligned stores; kiln's own storage is aligned and blocks start at
+        // multiples of block_elements, so only an unaligned view falls back to plain stores.
         if (streaming && reinterpret_cast<std::uintptr_t>(dst) % (W * sizeof(T)) == 0) {
             run([](T* p, const B& v) { simd::stream(p, v); });
             simd::stream_fence();
