@@ -2,8 +2,10 @@
 #include "kiln_test.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 using namespace kiln;
 
@@ -31,6 +33,27 @@ TEST_CASE("parallel_for runs every block exactly once, on any thread count") {
     }
     set_num_threads(0);
     CHECK(num_threads() >= 1);
+}
+
+TEST_CASE("a thread held up in its own share of the blocks is helped by the others") {
+    // Each thread starts with its contiguous share (2 threads, 8 blocks: 0-3 and 4-7). Block 0 waits
+    // until blocks 1-3, of the same share, have run: only the other thread can run them.
+    threads_guard g;
+    set_num_threads(2);
+    std::vector<std::atomic<int>> hits(8);
+    std::atomic<int> rest_of_share{0};
+    std::atomic<bool> helped{false};
+    parallel_for(hits.size(), [&](std::size_t b) {
+        hits[b].fetch_add(1);
+        if (b >= 1 && b <= 3) rest_of_share.fetch_add(1);
+        if (b == 0) {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            while (rest_of_share.load() < 3 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+            helped = rest_of_share.load() == 3;
+        }
+    });
+    CHECK(helped.load());
+    for (auto& h : hits) CHECK(h.load() == 1);
 }
 
 TEST_CASE("an exception in a block reaches the caller; the pool stays usable") {

@@ -4,8 +4,10 @@
 //   kiln::parallel_for(n_blocks, [&](std::size_t b) { ... block b ... });
 //
 // Work is split into blocks whose boundaries depend only on the problem, never on the thread
-// count; threads take blocks dynamically. Whatever each block computes is therefore identical for
-// any number of threads (a reduction combines per-block partials in block order).
+// count. Each thread first runs its own contiguous share of the blocks, then takes blocks left in
+// the other shares (so a thread slowed by other work on the machine is helped). Whatever each block
+// computes is identical for any number of threads and any assignment (a reduction combines
+// per-block partials in block order).
 // A parallel_for called from inside a parallel_for runs serially on the calling thread.
 //
 // Waking a sleeping thread costs tens of microseconds (a futex round trip; ~50 us measured on a VM),
@@ -23,6 +25,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -85,14 +88,16 @@ public:
         {
             std::lock_guard<std::mutex> lock(m_);
             job_ = &fn;
-            blocks_ = blocks;
-            next_.store(0, std::memory_order_relaxed);
+            for (std::size_t i = 0; i < everyone; ++i) {
+                slots_[i].next.store(i * blocks / everyone, std::memory_order_relaxed);
+                slots_[i].end = (i + 1) * blocks / everyone;
+            }
             done_.store(0, std::memory_order_relaxed);
             error_ = nullptr;
             generation_.fetch_add(1, std::memory_order_release);
         }
         cv_.notify_all();  // cheap when every worker is still spinning
-        work();            // the caller works too
+        work(0);           // the caller works too
         const auto all_done = [&] { return done_.load(std::memory_order_acquire) == everyone; };
         if (!spin_until(all_done)) {
             std::unique_lock<std::mutex> lock(m_);
@@ -123,18 +128,27 @@ private:
     }
     static bool in_worker() { return worker_flag(); }
 
-    void work() {
+    // Thread `self` (0: the caller) runs its own contiguous share of the blocks first, in order, then
+    // helps with the others' remaining blocks. The same thread therefore gets the same blocks call
+    // after call when the load is even (its caches still hold that part of the data), and a thread
+    // that is slowed down (the other work of a shared machine) is still helped.
+    void work(std::size_t self) {
         const bool was = worker_flag();
         worker_flag() = true;
-        for (;;) {
-            const std::size_t b = next_.fetch_add(1, std::memory_order_relaxed);
-            if (b >= blocks_) break;
-            try {
-                (*job_)(b);
-            } catch (...) {
-                std::lock_guard<std::mutex> lock(m_);
-                if (!error_) error_ = std::current_exception();
-                next_.store(blocks_, std::memory_order_relaxed);
+        const std::size_t everyone = workers_.size() + 1;
+        for (std::size_t k = 0; k < everyone; ++k) {
+            slot& s = slots_[(self + k) % everyone];
+            for (;;) {
+                const std::size_t b = s.next.fetch_add(1, std::memory_order_relaxed);
+                if (b >= s.end) break;
+                try {
+                    (*job_)(b);
+                } catch (...) {
+                    std::lock_guard<std::mutex> lock(m_);
+                    if (!error_) error_ = std::current_exception();
+                    for (std::size_t i = 0; i < everyone; ++i)  // skip every block not yet started
+                        slots_[i].next.store(slots_[i].end, std::memory_order_relaxed);
+                }
             }
         }
         worker_flag() = was;
@@ -151,8 +165,9 @@ private:
             stop_.store(false, std::memory_order_relaxed);
             start_gen = generation_.load(std::memory_order_relaxed);  // a new worker waits for the next region
         }
+        slots_ = std::make_unique<slot[]>(n + 1);
         for (std::size_t i = 0; i < n; ++i) {
-            workers_.emplace_back([this, start_gen] {
+            workers_.emplace_back([this, start_gen, i] {
                 std::size_t seen = start_gen;
                 const auto woken = [&] {
                     return stop_.load(std::memory_order_acquire) ||
@@ -165,7 +180,7 @@ private:
                     }
                     if (stop_.load(std::memory_order_acquire)) return;
                     seen = generation_.load(std::memory_order_acquire);
-                    work();
+                    work(i + 1);
                 }
             });
         }
@@ -185,9 +200,13 @@ private:
     std::mutex m_;
     std::condition_variable cv_, done_cv_;
     std::vector<std::thread> workers_;
+    // Thread i's share of the blocks of the current region: [next, end), next claimed by fetch_add.
+    struct alignas(64) slot {
+        std::atomic<std::size_t> next{0};
+        std::size_t end = 0;
+    };
     std::function<void(std::size_t)>* job_ = nullptr;
-    std::size_t blocks_ = 0;
-    std::atomic<std::size_t> next_{0};
+    std::unique_ptr<slot[]> slots_;
     std::atomic<std::size_t> done_{0};
     std::atomic<std::size_t> generation_{0};
     std::atomic<bool> stop_{false};
