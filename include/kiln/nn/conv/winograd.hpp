@@ -94,10 +94,14 @@ struct wino {
     }
     // d[xi] * d[nu] for point e = 6 xi + nu: U = diag(d) G' g G'^T diag(d), so U .* V = (G' g G'^T) .* V
     // scaled by this table, applied to M before the output transform.
-    static T m_scale(std::size_t e) {
+    // (A table: computing e / 6 and e % 6 per load cost more than the multiply.)
+    static constexpr std::array<T, 36> m_scales = [] {
         constexpr T d[6] = {T(1) / T(4), T(-1) / T(6), T(-1) / T(6), T(1) / T(24), T(1) / T(24), T(1)};
-        return d[e / 6] * d[e % 6];
-    }
+        std::array<T, 36> a{};
+        for (std::size_t e = 0; e < 36; ++e) a[e] = d[e / 6] * d[e % 6];
+        return a;
+    }();
+    static T m_scale(std::size_t e) { return m_scales[e]; }
     // o = A^T m (6 -> 4)
     static void out4(const B* m, B* o) {
         const B s12 = m[1] + m[2], d12 = m[1] - m[2], s34 = m[3] + m[4], d34 = m[3] - m[4];
@@ -266,6 +270,12 @@ inline void run_wino_cl_gemm(std::size_t ma, const T* a, std::ptrdiff_t a_i, con
 
 // V[pt][f - f_begin][c] at V + pt*v_ps + (f - f_begin)*v_ss + c, for tiles [f_begin, f_end) and
 // channels [c_begin, c_end) (c_begin a multiple of L; lanes past c_end are written as zeros).
+//
+// A tile's input vectors run over L channels, which lie H*W apart in memory. Where a vector holds
+// at least 6 lanes, GI tiles side by side (same tile row) are done together: per input row, L
+// contiguous columns of each of the L channels are loaded and transposed in registers, which gives
+// every column as a vector over channels for all GI tiles (their 6-column windows overlap by 2).
+// Elsewhere each value is gathered. Both read the same values, so V is the same.
 template <class T>
 void wino_input_cl(const wino_geometry& gm, const T* x, std::size_t f_begin, std::size_t f_end, std::size_t c_begin,
                    std::size_t c_end, T* Vb, std::size_t v_ps, std::size_t v_ss) {
@@ -274,33 +284,74 @@ void wino_input_cl(const wino_geometry& gm, const T* x, std::size_t f_begin, std
     using B = typename W_::B;
     constexpr std::size_t L = W_::L;
     const std::size_t HW = gm.H * gm.W;
-    const typename V::lane_index idx{std::ptrdiff_t(HW)};
     const auto H = std::ptrdiff_t(gm.H), Wd = std::ptrdiff_t(gm.W);
-    for (std::size_t f = f_begin; f < f_end; ++f) {
-        const std::size_t tj = f % gm.TW, ti = (f / gm.TW) % gm.TH, n = f / (gm.TW * gm.TH);
-        const std::ptrdiff_t iy0 = std::ptrdiff_t(4 * ti) - gm.pad_h, ix0 = std::ptrdiff_t(4 * tj) - gm.pad_w;
-        const bool inside = iy0 >= 0 && ix0 >= 0 && iy0 + 6 <= H && ix0 + 6 <= Wd;
-        T* dst = Vb + (f - f_begin) * v_ss;
-        for (std::size_t cv = c_begin; cv < c_end; cv += L) {
-            const std::size_t nl = std::min(L, c_end - cv);
-            const T* base = x + (n * gm.C + cv) * HW;
-            wino_input_tile<T>(
-                [&](std::size_t r, B* D) {
+    constexpr std::size_t GI = L >= 6 ? (L - 2) / 4 : 0;  // tiles whose windows fit in L columns
+    if constexpr (GI > 0) {
+        for (std::size_t f = f_begin; f < f_end;) {
+            const std::size_t tj = f % gm.TW, ti = (f / gm.TW) % gm.TH, n = f / (gm.TW * gm.TH);
+            const std::size_t nt = std::min({GI, gm.TW - tj, f_end - f});
+            const std::ptrdiff_t iy0 = std::ptrdiff_t(4 * ti) - gm.pad_h, ix0 = std::ptrdiff_t(4 * tj) - gm.pad_w;
+            const typename V::lanes in_row = V::lane_range(-ix0, Wd - ix0);  // columns inside [0, W)
+            for (std::size_t cv = c_begin; cv < c_end; cv += L) {
+                const std::size_t nl = std::min(L, c_end - cv);
+                const T* base = x + (n * gm.C + cv) * HW;
+                B cols[6][L];  // cols[r][i] lane j: channel cv + j, input row iy0 + r, column ix0 + i
+                for (std::size_t r = 0; r < 6; ++r) {
                     const std::ptrdiff_t iy = iy0 + std::ptrdiff_t(r);
-                    for (std::ptrdiff_t s = 0; s < 6; ++s) {
-                        const std::ptrdiff_t ix = ix0 + s;
-                        D[s] = (inside || (iy >= 0 && iy < H && ix >= 0 && ix < Wd))
-                                   ? V::gather(base + iy * Wd + ix, idx, nl)
-                                   : V::zero();
+                    B* cr = cols[r];
+                    if (iy < 0 || iy >= H) {
+                        for (std::size_t i = 0; i < L; ++i) cr[i] = V::zero();
+                        continue;
                     }
-                },
-                [&](std::size_t e, const B& v) { V::store(dst + e * v_ps + cv, v); });
+                    for (std::size_t j = 0; j < L; ++j)
+                        cr[j] = j < nl ? V::load_lanes(base + j * HW + std::size_t(iy) * gm.W, ix0, in_row) : V::zero();
+                    V::transpose(cr);
+                }
+                for (std::size_t q = 0; q < nt; ++q) {
+                    T* dst = Vb + (f + q - f_begin) * v_ss + cv;
+                    wino_input_tile<T>(
+                        [&](std::size_t r, B* D) {
+                            for (std::size_t s = 0; s < 6; ++s) D[s] = cols[r][4 * q + s];
+                        },
+                        [&](std::size_t e, const B& v) { V::store(dst + e * v_ps, v); });
+                }
+            }
+            f += nt;
+        }
+        return;
+    } else {
+        const typename V::lane_index idx{std::ptrdiff_t(HW)};
+        for (std::size_t f = f_begin; f < f_end; ++f) {
+            const std::size_t tj = f % gm.TW, ti = (f / gm.TW) % gm.TH, n = f / (gm.TW * gm.TH);
+            const std::ptrdiff_t iy0 = std::ptrdiff_t(4 * ti) - gm.pad_h, ix0 = std::ptrdiff_t(4 * tj) - gm.pad_w;
+            const bool inside = iy0 >= 0 && ix0 >= 0 && iy0 + 6 <= H && ix0 + 6 <= Wd;
+            T* dst = Vb + (f - f_begin) * v_ss;
+            for (std::size_t cv = c_begin; cv < c_end; cv += L) {
+                const std::size_t nl = std::min(L, c_end - cv);
+                const T* base = x + (n * gm.C + cv) * HW;
+                wino_input_tile<T>(
+                    [&](std::size_t r, B* D) {
+                        const std::ptrdiff_t iy = iy0 + std::ptrdiff_t(r);
+                        for (std::ptrdiff_t s = 0; s < 6; ++s) {
+                            const std::ptrdiff_t ix = ix0 + s;
+                            D[s] = (inside || (iy >= 0 && iy < H && ix >= 0 && ix < Wd))
+                                       ? V::gather(base + iy * Wd + ix, idx, nl)
+                                       : V::zero();
+                        }
+                    },
+                    [&](std::size_t e, const B& v) { V::store(dst + e * v_ps + cv, v); });
+            }
         }
     }
 }
 
 // y for tiles [f_begin, f_end) and output channels [k_begin, k_end) from M[pt][f - f_begin][k - k_begin]
 // at M + pt*m_ps + (f - f_begin)*m_ss + (k - k_begin), plus bias.
+//
+// A tile's output vectors run over L output channels, P*Q apart in y. Where a vector holds at least
+// 4 lanes, GO = L/4 tiles side by side (same tile row) are done together: their 4 output columns
+// each give, per output row, L vectors over channels, transposed in registers into one run of L
+// columns per channel, stored with one (masked) store. Elsewhere each value is scattered.
 template <class T>
 void wino_output_cl(const wino_geometry& gm, const T* M, std::size_t m_ps, std::size_t m_ss, std::size_t f_begin,
                     std::size_t f_end, std::size_t k_begin, std::size_t k_end, const T* bias, T* y) {
@@ -309,21 +360,57 @@ void wino_output_cl(const wino_geometry& gm, const T* M, std::size_t m_ps, std::
     using B = typename W_::B;
     constexpr std::size_t L = W_::L;
     const std::size_t PQ = gm.P * gm.Q;
-    const typename V::lane_index idx{std::ptrdiff_t(PQ)};
-    for (std::size_t f = f_begin; f < f_end; ++f) {
-        const std::size_t tj = f % gm.TW, ti = (f / gm.TW) % gm.TH, n = f / (gm.TW * gm.TH);
-        const std::size_t rows = std::min<std::size_t>(4, gm.P - 4 * ti), cols = std::min<std::size_t>(4, gm.Q - 4 * tj);
-        const T* src = M + (f - f_begin) * m_ss;
-        for (std::size_t kv = k_begin; kv < k_end; kv += L) {
-            const std::size_t nl = std::min(L, k_end - kv);
-            B m[36], t[24], o[4];
-            for (std::size_t e = 0; e < 36; ++e) m[e] = V::load(src + e * m_ps + (kv - k_begin)) * V::bcast(W_::m_scale(e));
-            wino_output_cols<T>(m, t);
-            const B b = bias ? V::load_n(bias + kv, nl) : V::zero();
-            T* dst = y + ((n * gm.K + kv) * gm.P + 4 * ti) * gm.Q + 4 * tj;
-            for (std::size_t r = 0; r < rows; ++r) {
-                W_::out4(t + r * 6, o);
-                for (std::size_t s = 0; s < cols; ++s) V::scatter(dst + r * gm.Q + s, idx, o[s] + b, nl);
+    constexpr std::size_t GO = L / 4;  // tiles per transposed run
+    if constexpr (GO > 0) {
+        for (std::size_t f = f_begin; f < f_end;) {
+            const std::size_t tj = f % gm.TW, ti = (f / gm.TW) % gm.TH, n = f / (gm.TW * gm.TH);
+            const std::size_t nt = std::min({GO, gm.TW - tj, f_end - f});
+            const std::size_t rows = std::min<std::size_t>(4, gm.P - 4 * ti);
+            const std::size_t cols = std::min(4 * nt, gm.Q - 4 * tj);
+            for (std::size_t kv = k_begin; kv < k_end; kv += L) {
+                const std::size_t nl = std::min(L, k_end - kv);
+                const B b = bias ? V::load_n(bias + kv, nl) : V::zero();
+                T* dst = y + ((n * gm.K + kv) * gm.P + 4 * ti) * gm.Q + 4 * tj;
+                B R[4][L];  // R[r][4q + s] lane j: output channel kv + j, row 4ti + r, column 4(tj + q) + s
+                for (std::size_t q = 0; q < GO; ++q) {
+                    if (q >= nt) {
+                        for (std::size_t r = 0; r < 4; ++r)
+                            for (std::size_t s = 0; s < 4; ++s) R[r][4 * q + s] = V::zero();
+                        continue;
+                    }
+                    const T* src = M + (f + q - f_begin) * m_ss + (kv - k_begin);
+                    B m[36], t[24], o[4];
+                    for (std::size_t e = 0; e < 36; ++e) m[e] = V::load(src + e * m_ps) * V::bcast(W_::m_scale(e));
+                    wino_output_cols<T>(m, t);
+                    for (std::size_t r = 0; r < 4; ++r) {
+                        W_::out4(t + r * 6, o);
+                        for (std::size_t s = 0; s < 4; ++s) R[r][4 * q + s] = o[s] + b;
+                    }
+                }
+                for (std::size_t r = 0; r < rows; ++r) {
+                    V::transpose(R[r]);  // R[r][j] lane i: output channel kv + j, column 4tj + i
+                    for (std::size_t j = 0; j < nl; ++j) V::store_n(dst + j * PQ + r * gm.Q, R[r][j], cols);
+                }
+            }
+            f += nt;
+        }
+    } else {
+        const typename V::lane_index idx{std::ptrdiff_t(PQ)};
+        for (std::size_t f = f_begin; f < f_end; ++f) {
+            const std::size_t tj = f % gm.TW, ti = (f / gm.TW) % gm.TH, n = f / (gm.TW * gm.TH);
+            const std::size_t rows = std::min<std::size_t>(4, gm.P - 4 * ti), cols = std::min<std::size_t>(4, gm.Q - 4 * tj);
+            const T* src = M + (f - f_begin) * m_ss;
+            for (std::size_t kv = k_begin; kv < k_end; kv += L) {
+                const std::size_t nl = std::min(L, k_end - kv);
+                B m[36], t[24], o[4];
+                for (std::size_t e = 0; e < 36; ++e) m[e] = V::load(src + e * m_ps + (kv - k_begin)) * V::bcast(W_::m_scale(e));
+                wino_output_cols<T>(m, t);
+                const B b = bias ? V::load_n(bias + kv, nl) : V::zero();
+                T* dst = y + ((n * gm.K + kv) * gm.P + 4 * ti) * gm.Q + 4 * tj;
+                for (std::size_t r = 0; r < rows; ++r) {
+                    W_::out4(t + r * 6, o);
+                    for (std::size_t s = 0; s < cols; ++s) V::scatter(dst + r * gm.Q + s, idx, o[s] + b, nl);
+                }
             }
         }
     }
