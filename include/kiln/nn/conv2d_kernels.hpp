@@ -23,8 +23,8 @@
 //   stream    the same kernel tiled for few output channels (all K/groups at once, up to 8 vectors):
 //             one streaming pass over the input, nothing copied. No padding, stride_w 1.
 //   winograd  F(4x4, 3x3) (conv/winograd.hpp): 36 GEMMs on transformed 4x4 output tiles, 4x fewer
-//             multiplications; tile-vectorised transforms for wide images, channel-vectorised ones
-//             for small images with many channels. 3x3, stride 1, dilation 1, groups 1.
+//             multiplications; tile-vectorised transforms for wide images with fewer than 64
+//             channels, channel-vectorised ones otherwise. 3x3, stride 1, dilation 1, groups 1.
 //   reference conv2d_reference.
 // All accumulate in T (float or double). Work is cut into parallel blocks (kiln::parallel_for) that
 // depend only on the shape, and every output element is computed by one block in a fixed order, so
