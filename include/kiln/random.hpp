@@ -358,3 +358,16 @@ auto normal(const S& s, key k, T mean, std::type_identity_t<T> sigma, D ctx = D{
 }
 
 }  // namespace kiln::random
+
+#ifdef KILN_SEPARATE_KERNELS
+// The cpu fills of the built-in initializers (a random node assigned to a whole tensor), compiled
+// once in <kiln/separate_kernels.hpp> (see there): about 1 s of g++ -O2 per file that initializes.
+namespace kiln::cpu_exec {
+extern template void assign<float, node::uniform_random<float>>(float*, const node::uniform_random<float>&, std::size_t);
+extern template void assign<double, node::uniform_random<double>>(double*, const node::uniform_random<double>&,
+                                                                   std::size_t);
+extern template void assign<float, node::normal_random<float>>(float*, const node::normal_random<float>&, std::size_t);
+extern template void assign<double, node::normal_random<double>>(double*, const node::normal_random<double>&,
+                                                                  std::size_t);
+}  // namespace kiln::cpu_exec
+#endif

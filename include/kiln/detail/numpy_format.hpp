@@ -480,4 +480,10 @@ std::string format_numpy(const T* data, const std::size_t* shape, std::size_t ra
     return layout.run(line_width);
 }
 
+#ifdef KILN_SEPARATE_KERNELS
+// Compiled once in <kiln/separate_kernels.hpp> (see there).
+extern template std::string format_numpy<float>(const float*, const std::size_t*, std::size_t);
+extern template std::string format_numpy<double>(const double*, const std::size_t*, std::size_t);
+#endif
+
 }  // namespace kiln::detail
