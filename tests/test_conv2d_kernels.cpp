@@ -507,34 +507,6 @@ void check_all_paths(const std::vector<conv2d_params>& configs, unsigned seed, s
     }
 }
 
-// Larger channel counts and widths than random_configs (more than one vector of channels and of
-// output columns, partial vectors, several output-channel blocks), fewer of them.
-inline std::vector<conv2d_params> wide_configs(std::size_t count, unsigned seed) {
-    std::mt19937 rng(seed);
-    auto pick = [&](std::size_t lo, std::size_t hi) { return std::uniform_int_distribution<std::size_t>(lo, hi)(rng); };
-    std::vector<conv2d_params> out;
-    while (out.size() < count) {
-        conv2d_params p{};
-        p.N = pick(1, 2);
-        p.C = pick(1, 40);
-        p.K = pick(1, 40);
-        p.H = pick(1, 12);
-        p.W = pick(1, 45);
-        p.R = pick(1, 4);
-        p.S = pick(1, 4);
-        p.stride_h = pick(1, 2);
-        p.stride_w = pick(1, 2);
-        p.pad_h = pick(0, 2);
-        p.pad_w = pick(0, 2);
-        p.dil_h = pick(1, 2);
-        p.dil_w = pick(1, 2);
-        p.groups = std::gcd(p.C, p.K) % 2 == 0 && pick(0, 3) == 0 ? 2 : 1;
-        if (p.H + 2 * p.pad_h < p.dil_h * (p.R - 1) + 1 || p.W + 2 * p.pad_w < p.dil_w * (p.S - 1) + 1) continue;
-        out.push_back(p);
-    }
-    return out;
-}
-
 }  // namespace conv2d_test
 
 using conv2d_test::conv2d_algo;
