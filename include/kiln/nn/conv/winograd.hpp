@@ -155,6 +155,16 @@ inline void wino_output_cols(const typename wino<T>::B* m, typename wino<T>::B* 
     }
 }
 
+// t (4x6, row-major) = A^T (m .* scale) for one tile whose 36 M vectors are at src + e*m_ps: the
+// scaling and the column pass of the output transform, shared by both layouts.
+template <class T>
+inline void wino_output_cols_of(const T* src, std::size_t m_ps, typename wino<T>::B* t) {
+    using W_ = wino<T>;
+    typename W_::B m[36];
+    for (std::size_t e = 0; e < 36; ++e) m[e] = W_::V::load(src + e * m_ps) * W_::V::bcast(W_::m_scale(e));
+    wino_output_cols<T>(m, t);
+}
+
 // U[pt][c - c_begin][k - k_begin] at U + pt*u_ps + (c - c_begin)*u_cs + (k - k_begin), for channels
 // [c_begin, c_end) and output channels [k_begin, k_begin + nk) (nk a multiple of L; output channels
 // >= K are zero). The weights of L output x L input channels (L rows of 9L contiguous values) are
@@ -318,7 +328,6 @@ void wino_input_cl(const wino_geometry& gm, const T* x, std::size_t f_begin, std
             }
             f += nt;
         }
-        return;
     } else {
         const typename V::lane_index idx{std::ptrdiff_t(HW)};
         for (std::size_t f = f_begin; f < f_end; ++f) {
@@ -378,10 +387,8 @@ void wino_output_cl(const wino_geometry& gm, const T* M, std::size_t m_ps, std::
                             for (std::size_t s = 0; s < 4; ++s) R[r][4 * q + s] = V::zero();
                         continue;
                     }
-                    const T* src = M + (f + q - f_begin) * m_ss + (kv - k_begin);
-                    B m[36], t[24], o[4];
-                    for (std::size_t e = 0; e < 36; ++e) m[e] = V::load(src + e * m_ps) * V::bcast(W_::m_scale(e));
-                    wino_output_cols<T>(m, t);
+                    B t[24], o[4];
+                    wino_output_cols_of<T>(M + (f + q - f_begin) * m_ss + (kv - k_begin), m_ps, t);
                     for (std::size_t r = 0; r < 4; ++r) {
                         W_::out4(t + r * 6, o);
                         for (std::size_t s = 0; s < 4; ++s) R[r][4 * q + s] = o[s] + b;
@@ -402,9 +409,8 @@ void wino_output_cl(const wino_geometry& gm, const T* M, std::size_t m_ps, std::
             const T* src = M + (f - f_begin) * m_ss;
             for (std::size_t kv = k_begin; kv < k_end; kv += L) {
                 const std::size_t nl = std::min(L, k_end - kv);
-                B m[36], t[24], o[4];
-                for (std::size_t e = 0; e < 36; ++e) m[e] = V::load(src + e * m_ps + (kv - k_begin)) * V::bcast(W_::m_scale(e));
-                wino_output_cols<T>(m, t);
+                B t[24], o[4];
+                wino_output_cols_of<T>(src + (kv - k_begin), m_ps, t);
                 const B b = bias ? V::load_n(bias + kv, nl) : V::zero();
                 T* dst = y + ((n * gm.K + kv) * gm.P + 4 * ti) * gm.Q + 4 * tj;
                 for (std::size_t r = 0; r < rows; ++r) {
@@ -602,10 +608,8 @@ void wino_output_sl(const wino_geometry& gm, const T* M, std::size_t m_ps, std::
         const B b = V::bcast(bias ? bias[k] : T(0));
         for_tile_runs(gm, L, f_begin, f_end,
                       [&](std::size_t n, std::size_t ti, std::size_t tj0, std::size_t len, std::size_t slot) {
-                          const T* src = M + (k - k_begin) * m_ks + slot;
-                          B m[36], t[24], o[4];
-                          for (std::size_t e = 0; e < 36; ++e) m[e] = V::load(src + e * m_ps) * V::bcast(W_::m_scale(e));
-                          wino_output_cols<T>(m, t);
+                          B t[24], o[4];
+                          wino_output_cols_of<T>(M + (k - k_begin) * m_ks + slot, m_ps, t);
                           const std::size_t rows = std::min<std::size_t>(4, gm.P - 4 * ti);
                           const std::size_t ncol = std::min(gm.Q - 4 * tj0, 4 * len);
                           const typename tile_lanes<T>::store_plan sp(ncol);
