@@ -3,6 +3,7 @@
 //
 // Dirac: the identity convolution (PyTorch's dirac_): weight[k][k % in][kh/2][kw/2] = 1, so a
 // Conv2D with as many output as input channels and "same" padding starts as the identity map.
+#include <kiln/init_mixed.hpp>  // init::Mixed
 #include <kiln/kiln.hpp>
 
 #include <iostream>

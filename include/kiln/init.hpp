@@ -290,4 +290,12 @@ struct LSTMBias {
     }
 };
 
+// init::Mixed (an initializer chosen by the parameter's name) and its rule are defined in
+// <kiln/init_mixed.hpp>, which kiln.hpp does not include (it needs <regex>). Using them without that
+// include stops at these declarations: "incomplete type" / "declared but never defined".
+template <class I>
+struct rule;
+template <Initializer... I>
+class Mixed;
+
 }  // namespace kiln::init
