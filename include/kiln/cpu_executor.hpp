@@ -18,25 +18,6 @@ namespace kiln::cpu_exec {
 // hand-off, small enough to balance two to a few dozen threads on tensors of a few MB.
 inline constexpr std::size_t block_elements = 32768;
 
-// The node evaluated from element `offset` on: element i of the result is element offset + i.
-template <class Node>
-struct offset_node {
-    using value_type = typename Node::value_type;
-    static constexpr bool vectorizable = Node::vectorizable;
-    static constexpr bool counter_blocks = node::draws_counter_blocks<Node>::value;
-    Node e;
-    std::size_t offset;
-    value_type at(std::size_t i) const { return e.at(offset + i); }
-    template <class B>
-    B simd(std::size_t i) const { return e.template simd<B>(offset + i); }
-    template <class B, std::size_t G>
-    KILN_SIMD_INLINE void simd_group(std::size_t i, B (&out)[G]) const { node::simd_group(e, offset + i, out); }
-};
-template <class Node>
-offset_node<Node> shifted(const Node& e, std::size_t offset) {
-    return offset_node<Node>{e, offset};
-}
-
 // Destinations at least this large bypass the caches (non-temporal stores): they would not fit
 // anyway, and skipping the read-for-ownership saves a third of the memory traffic of y = f(x).
 // Batches per step for trees that draw random numbers: 8 Philox registers in flight hide the
@@ -45,15 +26,19 @@ inline constexpr std::size_t random_group = 8;
 
 inline constexpr std::size_t stream_bytes = std::size_t(8) << 20;
 
+// The serial loops evaluate elements [begin, end) of a tree: dst[i] = e.at(i), the same index for
+// the destination and the tree. A parallel block runs its own range of the same tree, so a tree has
+// one instantiation of each loop whether it is split into blocks or not (a wrapper node shifting the
+// tree's index would be a second type, and double the code every expression compiles to).
 namespace serial {
 template <class T, class Node>
-void assign(T* dst, const Node& tree, std::size_t n, bool streaming = false) {
+void assign(T* dst, const Node& tree, std::size_t begin, std::size_t end, bool streaming = false) {
     static_assert(std::is_same_v<T, typename Node::value_type>);
     // A local copy of the tree (pointers and scalars): stores through dst, which the vector store
     // intrinsics make may-alias anything, cannot change it, so the compiler keeps its fields (a
     // random key, a scale, a pointer) in registers instead of reloading them every iteration.
     const Node e = tree;
-    std::size_t i = 0;
+    std::size_t i = begin;
     if constexpr (Node::vectorizable) {
         using B = simd::batch<T>;
         constexpr std::size_t W = B::size;
@@ -61,7 +46,7 @@ void assign(T* dst, const Node& tree, std::size_t n, bool streaming = false) {
         constexpr std::size_t G = node::draws_counter_blocks<Node>::value ? random_group : 1;
         const auto run = [&](auto store) {
             if constexpr (G > 1) {
-                const std::size_t groups = n - n % (G * W);
+                const std::size_t groups = end - (end - begin) % (G * W);
                 for (; i < groups; i += G * W) {
                     B v[G];
                     node::simd_group(e, i, v);
@@ -69,31 +54,31 @@ void assign(T* dst, const Node& tree, std::size_t n, bool streaming = false) {
                     for (std::size_t g = 0; g < G; ++g) store(dst + i + g * W, v[g]);
                 }
             }
-            const std::size_t body = n - n % W;
+            const std::size_t body = end - (end - i) % W;
             for (; i < body; i += W) store(dst + i, e.template simd<B>(i));
         };
         // Streaming needs batch-aligned stores; kiln's own storage is aligned and blocks start at
         // multiples of block_elements, so only an unaligned view falls back to plain stores.
-        if (streaming && reinterpret_cast<std::uintptr_t>(dst) % (W * sizeof(T)) == 0) {
+        if (streaming && reinterpret_cast<std::uintptr_t>(dst + begin) % (W * sizeof(T)) == 0) {
             run([](T* p, const B& v) { simd::stream(p, v); });
             simd::stream_fence();
         } else {
             run([](T* p, const B& v) { simd::store(p, v); });
         }
     }
-    for (; i < n; ++i) dst[i] = e.at(i);
+    for (; i < end; ++i) dst[i] = e.at(i);
 }
 
 template <class Node>
-auto sum(const Node& e, std::size_t n) {
+auto sum(const Node& e, std::size_t begin, std::size_t end) {
     using T = typename Node::value_type;
-    std::size_t i = 0;
+    std::size_t i = begin;
     T acc = T(0);
     if constexpr (Node::vectorizable) {
         using B = simd::batch<T>;
         constexpr std::size_t W = B::size;
-        const std::size_t body = n - n % W;
-        if (body) {
+        const std::size_t body = end - (end - begin) % W;
+        if (body > begin) {
             // Four accumulators hide the add latency; the order is fixed, so the result is repeatable.
             B a0(T(0)), a1(T(0)), a2(T(0)), a3(T(0));
             for (; i + 4 * W <= body; i += 4 * W) {
@@ -106,23 +91,23 @@ auto sum(const Node& e, std::size_t n) {
             acc = simd::reduce_sum((a0 + a1) + (a2 + a3));
         }
     }
-    for (; i < n; ++i) acc += e.at(i);
+    for (; i < end; ++i) acc += e.at(i);
     return acc;
 }
 
-// n >= 1
+// begin < end
 template <class Op, class Node>
-auto fold_extremum(const Node& e, std::size_t n) {
+auto fold_extremum(const Node& e, std::size_t begin, std::size_t end) {
     using T = typename Node::value_type;
-    std::size_t i = 1;
-    T acc = e.at(0);
+    std::size_t i = begin + 1;
+    T acc = e.at(begin);
     if constexpr (Node::vectorizable) {
         using B = simd::batch<T>;
         constexpr std::size_t W = B::size;
-        if (n >= W) {
-            B a = e.template simd<B>(0);
-            i = W;
-            const std::size_t body = n - n % W;
+        if (end - begin >= W) {
+            B a = e.template simd<B>(begin);
+            i = begin + W;
+            const std::size_t body = end - (end - begin) % W;
             for (; i < body; i += W) a = Op{}(a, e.template simd<B>(i));
             alignas(simd::alignment) T lanes[W];
             a.store_aligned(lanes);
@@ -130,7 +115,7 @@ auto fold_extremum(const Node& e, std::size_t n) {
             for (std::size_t k = 1; k < W; ++k) acc = Op{}(acc, lanes[k]);
         }
     }
-    for (; i < n; ++i) acc = Op{}(acc, e.at(i));
+    for (; i < end; ++i) acc = Op{}(acc, e.at(i));
     return acc;
 }
 
@@ -139,11 +124,11 @@ auto fold_extremum(const Node& e, std::size_t n) {
 template <class T, class Node>
 void assign(T* dst, const Node& e, std::size_t n) {
     const std::size_t blocks = (n + block_elements - 1) / block_elements;
-    if (blocks <= 1) return serial::assign(dst, e, n);
+    if (blocks <= 1) return serial::assign(dst, e, 0, n);
     const bool streaming = n * sizeof(T) >= stream_bytes;
     parallel_for(blocks, [&](std::size_t b) {
-        const std::size_t lo = b * block_elements, len = std::min(block_elements, n - lo);
-        serial::assign(dst + lo, shifted(e, lo), len, streaming);
+        const std::size_t lo = b * block_elements;
+        serial::assign(dst, e, lo, std::min(n, lo + block_elements), streaming);
     });
 }
 
@@ -151,11 +136,11 @@ template <class Node>
 auto sum(const Node& e, std::size_t n) {
     using T = typename Node::value_type;
     const std::size_t blocks = (n + block_elements - 1) / block_elements;
-    if (blocks <= 1) return serial::sum(e, n);
+    if (blocks <= 1) return serial::sum(e, 0, n);
     std::vector<T> part(blocks);
     parallel_for(blocks, [&](std::size_t b) {
-        const std::size_t lo = b * block_elements, len = std::min(block_elements, n - lo);
-        part[b] = serial::sum(shifted(e, lo), len);
+        const std::size_t lo = b * block_elements;
+        part[b] = serial::sum(e, lo, std::min(n, lo + block_elements));
     });
     T acc = T(0);
     for (T p : part) acc += p;
@@ -166,11 +151,11 @@ template <class Op, class Node>
 auto fold_extremum(const Node& e, std::size_t n) {
     using T = typename Node::value_type;
     const std::size_t blocks = (n + block_elements - 1) / block_elements;
-    if (blocks <= 1) return serial::fold_extremum<Op>(e, n);
+    if (blocks <= 1) return serial::fold_extremum<Op>(e, 0, n);
     std::vector<T> part(blocks);
     parallel_for(blocks, [&](std::size_t b) {
-        const std::size_t lo = b * block_elements, len = std::min(block_elements, n - lo);
-        part[b] = serial::fold_extremum<Op>(shifted(e, lo), len);
+        const std::size_t lo = b * block_elements;
+        part[b] = serial::fold_extremum<Op>(e, lo, std::min(n, lo + block_elements));
     });
     T acc = part[0];
     for (std::size_t b = 1; b < blocks; ++b) acc = Op{}(acc, part[b]);
