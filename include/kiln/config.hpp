@@ -30,6 +30,13 @@
 #else
 #define KILN_SIMD_INLINE inline
 #endif
+// Shape-independent helpers of class templates (error texts, reprs): kept out of line, so a file
+// compiles them once instead of once per instantiation that calls them.
+#if defined(__GNUC__) || defined(__clang__)
+#define KILN_NOINLINE [[gnu::noinline]]
+#else
+#define KILN_NOINLINE
+#endif
 #if defined(__clang__)
 #define KILN_UNROLL _Pragma("clang loop unroll(full)")
 #elif defined(__GNUC__) && !defined(__CUDACC__)

@@ -32,6 +32,47 @@ constexpr const char* dtype_name() {
     return std::is_same_v<T, float> ? "float32" : "float64";
 }
 
+namespace detail {
+// Everything of a Parameter's texts and errors that does not depend on its types: one out-of-line
+// copy per file instead of one per Parameter<T, S, D> (a layer has several, each with its own S).
+KILN_NOINLINE inline std::string parameter_repr(const std::string& name, const std::string& shape, dtype_style style,
+                                                const char* dtype) {
+    std::string dt = style == dtype_style::numpy_class ? std::string("<class 'numpy.") + dtype + "'>" : dtype;
+    return "Parameter " + name + " (shape=" + shape + ", dtype=" + dt + ")";
+}
+// initialize() on a shape with unknown extents: `deferred_hint` when the initialization was deferred
+// and is being completed (Gluon's _finish_deferred_init), without it when deferring is not allowed.
+[[noreturn]] KILN_NOINLINE inline void throw_invalid_shape(const std::string& name, const std::string& shape,
+                                                           bool deferred_hint) {
+    throw init_error("Cannot initialize Parameter '" + name + "' because it has invalid shape: " + shape +
+                     (deferred_hint ? ". Please specify in_units, in_channels, etc for `Block`s." : "."));
+}
+KILN_NOINLINE inline void warn_already_initialized(const std::string& name) {
+    warn("Parameter '" + name + "' is already initialized, ignoring. Set force_reinit=True to re-initialize.");
+}
+[[noreturn]] KILN_NOINLINE inline void throw_no_data(const std::string& name, bool deferred) {
+    if (deferred)
+        throw deferred_init_error(
+            "Parameter '" + name +
+            "' has not been initialized yet because initialization was deferred. Actual initialization happens "
+            "during the first forward pass. Please pass one batch of data through the network before accessing "
+            "Parameters. You can also avoid deferred initialization by specifying in_units, num_features, etc., "
+            "for network layers.");
+    throw uninitialized_error("Parameter '" + name +
+                              "' has not been initialized. Note that you should initialize parameters and create "
+                              "Trainer with Block.collect_params() instead of Block.params because the later does "
+                              "not include Parameters of nested child Blocks");
+}
+[[noreturn]] KILN_NOINLINE inline void throw_wrong_context(const std::string& name, const std::string& asked,
+                                                           const std::string& has) {
+    throw device_error("Parameter '" + name + "' was not initialized on context " + asked +
+                       ". It was only initialized on [" + has + "].");
+}
+[[noreturn]] KILN_NOINLINE inline void throw_set_data_uninitialized(const std::string& name) {
+    throw uninitialized_error("Parameter '" + name + "' has not been initialized");
+}
+}  // namespace detail
+
 // Non-template view of a parameter, for listings (collect_params) and printing.
 class parameter_base {
 public:
@@ -76,11 +117,7 @@ public:
     bool has_init() const { return static_cast<bool>(own_init_); }
 
     // Parameter conv2_weight (shape=(1, 0, 3, 3), dtype=<class 'numpy.float32'>)
-    std::string repr() const override {
-        std::string dt = style_ == dtype_style::numpy_class ? std::string("<class 'numpy.") + dtype_name<T>() + "'>"
-                                                            : std::string(dtype_name<T>());
-        return "Parameter " + name_ + " (shape=" + shape_.str() + ", dtype=" + dt + ")";
-    }
+    std::string repr() const override { return detail::parameter_repr(name_, shape_.str(), style_, dtype_name<T>()); }
 
     // The parameter's own initializer (a layer's weight_initializer / bias_initializer).
     template <init::Initializer I>
@@ -128,9 +165,7 @@ public:
     }
     tensor_type& data(D ctx) {
         check_data();
-        if (!(data_->context() == ctx))
-            throw device_error("Parameter '" + name_ + "' was not initialized on context " + to_string(ctx) +
-                               ". It was only initialized on [" + to_string(data_->context()) + "].");
+        if (!(data_->context() == ctx)) detail::throw_wrong_context(name_, to_string(ctx), to_string(data_->context()));
         return *data_;
     }
 
@@ -176,9 +211,7 @@ public:
 private:
     void finish_with(const S& next) {
         if (!pending_) return;
-        if (!next.known())
-            throw init_error("Cannot initialize Parameter '" + name_ + "' because it has invalid shape: " +
-                             next.str() + ". Please specify in_units, in_channels, etc for `Block`s.");
+        if (!next.known()) detail::throw_invalid_shape(name_, next.str(), true);
         const pending& p = *pending_;
         tensor_type t = make_data(next, p.ctx, [&](tensor_type& out) {
             if (p.data) {
@@ -209,16 +242,14 @@ private:
 
     bool already_initialized(bool force_reinit) const {
         if (data_ && !force_reinit) {
-            warn("Parameter '" + name_ + "' is already initialized, ignoring. Set force_reinit=True to re-initialize.");
+            detail::warn_already_initialized(name_);
             return true;
         }
         return false;
     }
 
     void defer(erased_init i, D ctx) {
-        if (!allow_deferred_)
-            throw init_error("Cannot initialize Parameter '" + name_ + "' because it has invalid shape: " +
-                             shape_.str() + ".");
+        if (!allow_deferred_) detail::throw_invalid_shape(name_, shape_.str(), false);
         pending_ = pending{std::move(i), ctx, std::nullopt};
         data_.reset();
     }
@@ -240,18 +271,7 @@ private:
     }
 
     void check_data() const {
-        if (data_) return;
-        if (pending_)
-            throw deferred_init_error(
-                "Parameter '" + name_ +
-                "' has not been initialized yet because initialization was deferred. Actual initialization happens "
-                "during the first forward pass. Please pass one batch of data through the network before accessing "
-                "Parameters. You can also avoid deferred initialization by specifying in_units, num_features, etc., "
-                "for network layers.");
-        throw uninitialized_error("Parameter '" + name_ +
-                                  "' has not been initialized. Note that you should initialize parameters and create "
-                                  "Trainer with Block.collect_params() instead of Block.params because the later does "
-                                  "not include Parameters of nested child Blocks");
+        if (!data_) detail::throw_no_data(name_, pending_.has_value());
     }
 
     template <class Src>
@@ -271,7 +291,7 @@ private:
         auto host = src.to_vector();
         std::vector<T> values(host.begin(), host.end());
         if (!data_) {
-            if (!pending_) throw uninitialized_error("Parameter '" + name_ + "' has not been initialized");
+            if (!pending_) detail::throw_set_data_uninitialized(name_);
             shape_ = next;
             pending_->data = std::move(values);
             return;
