@@ -5,21 +5,30 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
+#include "config.hpp"
 #include "detail/numpy_format.hpp"
 #include "tensor.hpp"
 
 namespace kiln {
 
 namespace detail {
+// The text of host values with these extents on device `ctx`: one copy per element type, whatever
+// the tensor's shape and device types.
+template <class T>
+KILN_NOINLINE std::string ndarray_text_of(const std::vector<T>& host, const std::size_t* dims, std::size_t rank,
+                                          const std::string& ctx) {
+    std::string s = "\n";
+    s += format_numpy(host.data(), dims, rank);
+    s += "\n<NDArray " + extents_x_text(dims, rank) + " @" + ctx + ">";
+    return s;
+}
 template <class X>
 std::string ndarray_text(const X& t) {
-    const auto host = t.to_vector();  // gpu tensors are copied to host memory first
     const auto dims = t.shape().dims();
-    std::string s = "\n";
-    s += format_numpy(host.data(), dims.data(), dims.size());
-    s += "\n<NDArray " + t.shape().x_str() + " @" + to_string(t.context()) + ">";
-    return s;
+    // gpu tensors are copied to host memory first
+    return ndarray_text_of(t.to_vector(), dims.data(), dims.size(), to_string(t.context()));
 }
 }  // namespace detail
 

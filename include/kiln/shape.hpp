@@ -63,6 +63,15 @@ inline std::string extents_text(const std::size_t* e, std::size_t rank) {
     s += ")";
     return s;
 }
+inline std::string extents_x_text(const std::size_t* e, std::size_t rank) {
+    // NDArray's: 1x1x7x7
+    std::string s;
+    for (std::size_t i = 0; i < rank; ++i) {
+        if (i) s += "x";
+        s += std::to_string(e[i]);
+    }
+    return s;
+}
 }  // namespace detail
 
 template <std::size_t... Ns>
@@ -153,12 +162,8 @@ public:
 
     // "1x1x7x7" as in <NDArray 1x1x7x7 @cpu(0)>
     std::string x_str() const {
-        std::string s;
-        for (std::size_t i = 0; i < rank_v; ++i) {
-            if (i) s += "x";
-            s += std::to_string((*this)[i]);
-        }
-        return s;
+        auto d = dims();
+        return detail::extents_x_text(d.data(), rank_v);
     }
 
     template <std::size_t... Ms>
