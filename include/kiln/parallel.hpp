@@ -23,11 +23,13 @@
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
+
+#include "config.hpp"
 
 namespace kiln {
 
@@ -82,12 +84,28 @@ public:
             for (std::size_t b = 0; b < blocks; ++b) f(b);
             return;
         }
+        using Fn = std::remove_reference_t<F>;
+        run_parallel(blocks, block_fn{const_cast<void*>(static_cast<const void*>(std::addressof(f))),
+                                      [](void* o, std::size_t b) { (*static_cast<Fn*>(o))(b); }});
+    }
+
+    ~thread_pool() { stop_workers(); }
+
+private:
+    // A non-owning reference to run's f: the parallel region below is compiled once, not once per
+    // callable (every parallel_for call site has its own lambda type).
+    struct block_fn {
+        void* obj = nullptr;
+        void (*call)(void*, std::size_t) = nullptr;
+        void operator()(std::size_t b) const { call(obj, b); }
+    };
+
+    KILN_NOINLINE void run_parallel(std::size_t blocks, block_fn fn) {
         std::lock_guard<std::mutex> run_lock(run_m_);  // one parallel region at a time
-        std::function<void(std::size_t)> fn = std::ref(f);
         const std::size_t everyone = workers_.size() + 1;
         {
             std::lock_guard<std::mutex> lock(m_);
-            job_ = &fn;
+            job_ = fn;
             for (std::size_t i = 0; i < everyone; ++i) {
                 slots_[i].next.store(i * blocks / everyone, std::memory_order_relaxed);
                 slots_[i].end = (i + 1) * blocks / everyone;
@@ -104,13 +122,10 @@ public:
             done_cv_.wait(lock, all_done);
         }
         std::lock_guard<std::mutex> lock(m_);
-        job_ = nullptr;
+        job_ = block_fn{};
         if (error_) std::rethrow_exception(error_);
     }
 
-    ~thread_pool() { stop_workers(); }
-
-private:
     thread_pool() {
         const std::size_t n = default_threads();
         size_.store(n, std::memory_order_relaxed);
@@ -142,7 +157,7 @@ private:
                 const std::size_t b = s.next.fetch_add(1, std::memory_order_relaxed);
                 if (b >= s.end) break;
                 try {
-                    (*job_)(b);
+                    job_(b);
                 } catch (...) {
                     std::lock_guard<std::mutex> lock(m_);
                     if (!error_) error_ = std::current_exception();
@@ -205,7 +220,7 @@ private:
         std::atomic<std::size_t> next{0};
         std::size_t end = 0;
     };
-    std::function<void(std::size_t)>* job_ = nullptr;
+    block_fn job_;
     std::unique_ptr<slot[]> slots_;
     std::atomic<std::size_t> done_{0};
     std::atomic<std::size_t> generation_{0};
