@@ -30,8 +30,9 @@
 #else
 #define KILN_SIMD_INLINE inline
 #endif
-// Shape-independent helpers of class templates (error texts, reprs): kept out of line, so a file
-// compiles them once instead of once per instantiation that calls them.
+// Code that many template instantiations call but that does not depend on their parameters (error
+// texts, reprs, the thread pool's parallel region): kept out of line, so a file compiles it once
+// instead of inlining a copy into every caller.
 #if defined(__GNUC__) || defined(__clang__)
 #define KILN_NOINLINE [[gnu::noinline]]
 #else

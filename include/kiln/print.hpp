@@ -3,7 +3,6 @@
 #pragma once
 
 #include <ostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
