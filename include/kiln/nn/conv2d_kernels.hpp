@@ -44,7 +44,9 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <type_traits>
 #include <vector>
 
@@ -151,6 +153,64 @@ void conv2d_forward_cpu(const conv2d_params& p, const T* x, const T* w, const T*
     }
 }
 
+namespace conv_detail {
+// Throws if p contradicts what F says is known (a caller's bug: F and p must describe one convolution).
+KILN_NOINLINE inline void check_static(const conv2d_static& f, const conv2d_params& p) {
+    const std::pair<const char*, std::pair<std::size_t, std::size_t>> fields[] = {
+        {"K", {f.K, p.K}},
+        {"C", {f.C, p.C}},
+        {"R", {f.R, p.R}},
+        {"S", {f.S, p.S}},
+        {"stride_h", {f.stride_h, p.stride_h}},
+        {"stride_w", {f.stride_w, p.stride_w}},
+        {"pad_h", {f.pad_h, p.pad_h}},
+        {"pad_w", {f.pad_w, p.pad_w}},
+        {"dil_h", {f.dil_h, p.dil_h}},
+        {"dil_w", {f.dil_w, p.dil_w}},
+        {"groups", {f.groups, p.groups}},
+    };
+    for (const auto& [name, v] : fields)
+        if (v.first != dyn && v.first != v.second)
+            throw shape_error(std::string("kiln: conv2d: the compile-time conv2d_static says ") + name + " = " +
+                              std::to_string(v.first) + " but the call has " + name + " = " +
+                              std::to_string(v.second));
+    if (p.algo != conv2d_algo::automatic)
+        throw shape_error(std::string("kiln: conv2d: a call with a compile-time conv2d_static runs the automatic "
+                                      "choice; it cannot force algorithm ") +
+                          algo_name(p.algo) + " (use conv2d_forward_cpu)");
+}
+}  // namespace conv_detail
+
+// conv2d_forward_cpu for a convolution of which F is known at compile time (nn::Conv2D's settings):
+// runs the algorithm `automatic` runs, so the same values, but compiles only the algorithms and
+// micro-kernel tiles that can be chosen for F (e.g. a 3x3 Conv2D with 1 output channel compiles the
+// stream path with 8 tiles, instead of every algorithm with 39). p.algo must be automatic.
+template <conv2d_static F, class T>
+void conv2d_forward_cpu_known(const conv2d_params& p, const T* x, const T* w, const T* bias, T* y) {
+#ifdef KILN_SEPARATE_KERNELS
+    conv_detail::check_static(F, p);
+    conv2d_forward_cpu(p, x, w, bias, y);  // the full set, compiled once elsewhere
+#else
+    if constexpr (F.nothing_known()) {
+        conv2d_forward_cpu(p, x, w, bias, y);
+    } else {
+        static_assert(conv_detail::conv_element<T>, "kiln: conv2d supports float and double");
+        p.validate();
+        conv_detail::check_static(F, p);
+        if (p.y_size() == 0) return;
+        const conv2d_algo a = conv2d_choose_algo(p);
+        if constexpr (F.may_winograd())
+            if (a == conv2d_algo::winograd) return conv_detail::conv_winograd(p, x, w, bias, y);
+        if constexpr (F.may_stream())
+            if (a == conv2d_algo::stream) return conv_detail::conv_direct<T, F>(p, x, w, bias, y, true);
+        if constexpr (F.may_direct())
+            if (a == conv2d_algo::direct) return conv_detail::conv_direct<T, F>(p, x, w, bias, y, false);
+        throw std::logic_error(std::string("kiln: internal error: conv2d chose ") + algo_name(a) +
+                               ", which conv2d_static ruled out");
+    }
+#endif
+}
+
 #ifdef KILN_SEPARATE_KERNELS
 // Separately compiled cpu kernels (opt-in). The conv algorithms are the largest code kiln generates:
 // instantiating them costs about 2.3 s of g++ -O2 in every file that runs a Conv2D. With
@@ -170,13 +230,14 @@ template <class T>
 void conv2d_forward_gpu(const conv2d_params& p, const T* x, const T* w, const T* bias, T* y);
 #endif
 
-// Dispatch on the device tag; the pointers must live in that device's memory.
-template <Device D, class T>
+// Dispatch on the device tag; the pointers must live in that device's memory. F: what is known at
+// compile time (see conv2d_static; nothing by default), which narrows what the cpu side compiles.
+template <conv2d_static F = conv2d_static{}, Device D, class T>
 void conv2d_forward(D ctx, const conv2d_params& p, const T* x, const T* w, const T* bias, T* y) {
     static_assert(conv_detail::conv_element<T>, "kiln: conv2d supports float and double");
     if constexpr (std::is_same_v<D, cpu>) {
         (void)ctx;
-        conv2d_forward_cpu(p, x, w, bias, y);
+        conv2d_forward_cpu_known<F>(p, x, w, bias, y);
     } else {
 #if KILN_HAS_GPU_BACKEND
         gpu_detail::select_device(ctx);

@@ -79,8 +79,48 @@ struct direct_tiling {
     std::size_t rows;     // output rows per parallel block
 };
 
+// The output-channel part of the tiling, from K/groups alone (so it can be known at compile time).
+constexpr direct_tiling direct_channel_tiling(std::size_t Kg, bool stream_tiling) {
+    direct_tiling t{};
+    t.ma = std::min(Kg, max_ma);
+    t.nb = std::min<std::size_t>(max_nb, std::max<std::size_t>(1, 24 / std::max<std::size_t>(1, t.ma)));
+    t.kgroup = stream_tiling || Kg <= 96 ? Kg : 48;
+    return t;
+}
+
+// The tiles a block over output channels [k_begin, k_end) asks for: near-equal groups of at most
+// t.ma channels, rows of at most t.nb vectors.
+constexpr std::size_t channel_tiles(const direct_tiling& t, std::size_t k_begin, std::size_t k_end) {
+    return (k_end - k_begin + t.ma - 1) / t.ma;
+}
+constexpr std::size_t channel_tile_begin(const direct_tiling& t, std::size_t k_begin, std::size_t k_end,
+                                         std::size_t ki) {
+    return k_begin + ki * (k_end - k_begin) / channel_tiles(t, k_begin, k_end);
+}
+
+// Every tile conv_direct can ask for with K/groups = Kg (any input size), for the tilings F allows.
+template <conv2d_static F>
+constexpr tile_mask direct_tile_mask() {
+    const std::size_t Kg = F.k_per_group();
+    if (Kg == dyn || Kg == 0) return all_tiles;
+    tile_mask m = 0;
+    for (const bool stream : {false, true}) {
+        if (stream ? !F.may_stream() : !F.may_direct()) continue;
+        const direct_tiling t = direct_channel_tiling(Kg, stream);
+        for (std::size_t kb = 0; kb < Kg; kb += t.kgroup) {
+            const std::size_t ke = std::min(Kg, kb + t.kgroup), nkt = channel_tiles(t, kb, ke);
+            for (std::size_t ki = 0; ki < nkt; ++ki) {
+                const std::size_t mk = channel_tile_begin(t, kb, ke, ki + 1) - channel_tile_begin(t, kb, ke, ki);
+                m |= tiles_up_to(mk, t.nb) & ~tiles_up_to(mk - 1, t.nb);  // mk x 1 .. mk x t.nb
+            }
+        }
+    }
+    return m;
+}
+
 // stream_tiling: the tiny-K tiling (all K/groups channels per tile, long row tiles, no channel chunks).
-template <class T>
+// F: what is known at compile time (conv2d_static); only the paths and tiles it allows are compiled.
+template <class T, conv2d_static F = conv2d_static{}>
 void conv_direct(const conv2d_params& p, const T* x, const T* w, const T* bias, T* y, bool stream_tiling) {
     using V = vec<T>;
     constexpr std::size_t L = V::L;
@@ -89,7 +129,7 @@ void conv_direct(const conv2d_params& p, const T* x, const T* w, const T* bias, 
     const std::size_t sh = p.stride_h, sw = p.stride_w, dh = p.dil_h, dw = p.dil_w;
     if (N * K * P * Q == 0) return;
 
-    const bool staged = p.pad_h || p.pad_w || sw > 1;
+    const bool staged = F.may_stage() && (p.pad_h || p.pad_w || sw > 1);
     const std::size_t phases = staged ? sw : 1;
     const std::size_t Hs = staged ? H + 2 * p.pad_h : H;
     const std::size_t Ws = staged ? ceil_div(W + 2 * p.pad_w, sw) : W;
@@ -111,7 +151,10 @@ void conv_direct(const conv2d_params& p, const T* x, const T* w, const T* bias, 
     }
     T* const xs_data = xs.data();
     auto stage = [&](std::size_t b) {
-        stage_channels(x, xs_data, b * per, std::min(N * C, (b + 1) * per), H, W, p.pad_h, p.pad_w, phases, Hs, Ws);
+        if constexpr (F.may_stage())
+            stage_channels(x, xs_data, b * per, std::min(N * C, (b + 1) * per), H, W, p.pad_h, p.pad_w, phases, Hs, Ws);
+        else
+            (void)b, (void)xs_data;
     };
 
     // Input offset of tap (c, r, s), taps in weight order, relative to output pixel (oh, ow)'s base.
@@ -123,16 +166,8 @@ void conv_direct(const conv2d_params& p, const T* x, const T* w, const T* bias, 
                 off[(c * R + r) * S + s] =
                     std::ptrdiff_t(c * chan + ((s * dw) % phases) * plane + r * dh * Ws + (s * dw) / phases);
 
-    direct_tiling t{};
-    t.ma = std::min(Kg, max_ma);
-    t.nb = std::min<std::size_t>(max_nb, std::max<std::size_t>(1, 24 / t.ma));
-    if (stream_tiling) {
-        t.kgroup = Kg;
-        t.chunk_c = Cg;
-    } else {
-        t.kgroup = Kg <= 96 ? Kg : 48;
-        t.chunk_c = std::max<std::size_t>(1, 512 / RS);
-    }
+    direct_tiling t = direct_channel_tiling(Kg, stream_tiling);
+    t.chunk_c = stream_tiling ? Cg : std::max<std::size_t>(1, 512 / RS);
     const std::size_t nkg = ceil_div(Kg, t.kgroup);
     const std::size_t others = N * G * nkg;
     const std::size_t row_blocks = std::min(P, std::max<std::size_t>(1, ceil_div(32, others)));
@@ -163,10 +198,10 @@ void conv_direct(const conv2d_params& p, const T* x, const T* w, const T* bias, 
             gt.taps = nt;
             gt.boff = off.data() + t0;
             gt.init = c0 == 0 ? gemm_tile<T>::row_bias : gemm_tile<T>::accumulate;
-            const std::size_t nkt = ceil_div(k_end - k_begin, t.ma);  // near-equal groups of <= t.ma channels
+            const std::size_t nkt = channel_tiles(t, k_begin, k_end);  // near-equal groups of <= t.ma channels
             for (std::size_t ki = 0; ki < nkt; ++ki) {
-                const std::size_t k = k_begin + ki * (k_end - k_begin) / nkt;
-                const std::size_t mk = k_begin + (ki + 1) * (k_end - k_begin) / nkt - k;
+                const std::size_t k = channel_tile_begin(t, k_begin, k_end, ki);
+                const std::size_t mk = channel_tile_begin(t, k_begin, k_end, ki + 1) - k;
                 const std::size_t kk = g * Kg + k;
                 gt.a = w + kk * CRS + t0;
                 gt.bias = bias ? bias + kk : nullptr;
@@ -179,7 +214,7 @@ void conv_direct(const conv2d_params& p, const T* x, const T* w, const T* bias, 
                         gt.b = xrow + v0 * L;
                         gt.c = yrow + v0 * L;
                         gt.last = is_last ? last : L;
-                        run_ukernel(mk, nbt, !staged && is_last && last < L, gt);
+                        run_ukernel<T, direct_tile_mask<F>()>(mk, nbt, !staged && is_last && last < L, gt);
                     }
                 }
             }

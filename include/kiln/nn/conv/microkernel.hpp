@@ -17,8 +17,12 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
+#include "../../config.hpp"
 #include "simd_ops.hpp"
 
 namespace kiln::nn::kernels::conv_detail {
@@ -104,31 +108,55 @@ void ukernel(const gemm_tile<T>& g, bool partial_b) {
     }
 }
 
-// The tile shapes instantiated: ma <= 6 output rows, nb <= 8 vectors, ma * nb <= 24 (the callers
-// never ask for more: 24 accumulators plus the B vectors fill AVX-512's 32 registers).
+// The tile shapes: ma <= 6 output rows, nb <= 8 vectors, ma * nb <= 24 (the callers never ask for
+// more: 24 accumulators plus the B vectors fill AVX-512's 32 registers). A tile_mask says which of
+// them a caller may ask for (bit (ma-1)*max_nb + nb-1); only those are compiled. A caller that knows
+// its tiles at compile time (direct.hpp, for an nn::Conv2D's static channel count) compiles a few
+// instead of all 39: they are the largest code a Conv2D instantiates.
 inline constexpr std::size_t max_ma = 6;
 inline constexpr std::size_t max_nb = 8;
 
-template <class T, std::size_t I>
+using tile_mask = std::uint64_t;
+
+constexpr tile_mask tile_bit(std::size_t ma, std::size_t nb) { return tile_mask(1) << ((ma - 1) * max_nb + (nb - 1)); }
+
+// Every ma x nb with ma <= ma_max, nb <= nb_max and ma * nb <= 24.
+constexpr tile_mask tiles_up_to(std::size_t ma_max, std::size_t nb_max) {
+    tile_mask m = 0;
+    for (std::size_t ma = 1; ma <= ma_max && ma <= max_ma; ++ma)
+        for (std::size_t nb = 1; nb <= nb_max && nb <= max_nb; ++nb)
+            if (ma * nb <= 24) m |= tile_bit(ma, nb);
+    return m;
+}
+inline constexpr tile_mask all_tiles = tiles_up_to(max_ma, max_nb);
+
+template <class T, tile_mask Mask, std::size_t I>
 constexpr auto ukernel_entry() {
     constexpr std::size_t ma = I / max_nb + 1, nb = I % max_nb + 1;
-    if constexpr (ma * nb <= 24)
+    if constexpr (ma * nb <= 24 && (Mask & tile_bit(ma, nb)) != 0)
         return &ukernel<T, ma, nb>;
     else
         return static_cast<void (*)(const gemm_tile<T>&, bool)>(nullptr);
 }
 
-template <class T, std::size_t... I>
+template <class T, tile_mask Mask, std::size_t... I>
 constexpr auto make_ukernel_table(std::index_sequence<I...>) {
     using fn = void (*)(const gemm_tile<T>&, bool);
-    return std::array<fn, sizeof...(I)>{ukernel_entry<T, I>()...};
+    return std::array<fn, sizeof...(I)>{ukernel_entry<T, Mask, I>()...};
 }
 
-// Runs the ma x nb kernel (1 <= ma <= max_ma, 1 <= nb <= max_nb, ma * nb <= 24).
-template <class T>
+[[noreturn]] KILN_NOINLINE inline void ukernel_missing(std::size_t ma, std::size_t nb) {
+    throw std::logic_error("kiln: internal error: the conv2d micro-kernel tile " + std::to_string(ma) + "x" +
+                           std::to_string(nb) + " was not compiled for this convolution (tile mask too narrow)");
+}
+
+// Runs the ma x nb kernel (1 <= ma <= max_ma, 1 <= nb <= max_nb, ma * nb <= 24, and in Mask).
+template <class T, tile_mask Mask = all_tiles>
 inline void run_ukernel(std::size_t ma, std::size_t nb, bool partial_b, const gemm_tile<T>& g) {
-    static constexpr auto tab = make_ukernel_table<T>(std::make_index_sequence<max_ma * max_nb>{});
-    tab[(ma - 1) * max_nb + (nb - 1)](g, partial_b);
+    static constexpr auto tab = make_ukernel_table<T, Mask>(std::make_index_sequence<max_ma * max_nb>{});
+    const auto f = tab[(ma - 1) * max_nb + (nb - 1)];
+    if (!f) ukernel_missing(ma, nb);
+    f(g, partial_b);
 }
 
 }  // namespace kiln::nn::kernels::conv_detail

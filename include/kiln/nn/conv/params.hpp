@@ -86,4 +86,48 @@ private:
     }
 };
 
+// What a caller knows about a convolution at compile time: each field is the value every call will
+// have, or dyn (unknown until run time). nn::Conv2D knows everything but N, C (unless in_channels is
+// given), H and W. conv2d_forward<F> uses it to compile only the algorithms and micro-kernel tile
+// shapes that conv2d_choose_algo (conv2d_kernels.hpp) can pick for such a convolution; the
+// algorithm run, and so the result, is the same as with nothing known (conv2d_static{}).
+struct conv2d_static {
+    std::size_t K = dyn, C = dyn, R = dyn, S = dyn;
+    std::size_t stride_h = dyn, stride_w = dyn, pad_h = dyn, pad_w = dyn, dil_h = dyn, dil_w = dyn, groups = dyn;
+
+    static constexpr bool is(std::size_t field, std::size_t v) { return field == v; }
+    static constexpr bool may(std::size_t field, std::size_t v) { return field == dyn || field == v; }
+    static constexpr bool may_be_at_least(std::size_t field, std::size_t v) { return field == dyn || field >= v; }
+
+    constexpr bool nothing_known() const {
+        return K == dyn && C == dyn && R == dyn && S == dyn && stride_h == dyn && stride_w == dyn && pad_h == dyn &&
+               pad_w == dyn && dil_h == dyn && dil_w == dyn && groups == dyn;
+    }
+    // Output channels per group, or dyn.
+    constexpr std::size_t k_per_group() const { return K != dyn && groups != dyn && groups ? K / groups : dyn; }
+
+    // conv2d_choose_algo's three outcomes, as "may it pick this one?" (a superset of what it picks;
+    // exact where the deciding fields are known).
+    constexpr bool may_winograd() const {
+        return may(R, 3) && may(S, 3) && may(stride_h, 1) && may(stride_w, 1) && may(dil_h, 1) && may(dil_w, 1) &&
+               may(groups, 1) && may_be_at_least(C, 16) && may_be_at_least(K, 16);
+    }
+    constexpr bool surely_winograd() const {
+        return is(R, 3) && is(S, 3) && is(stride_h, 1) && is(stride_w, 1) && is(dil_h, 1) && is(dil_w, 1) &&
+               is(groups, 1) && C != dyn && C >= 16 && K != dyn && K >= 16;
+    }
+    constexpr bool may_stream() const {
+        const std::size_t kg = k_per_group();
+        return !surely_winograd() && may(pad_h, 0) && may(pad_w, 0) && may(stride_w, 1) && (kg == dyn || kg <= 4);
+    }
+    constexpr bool surely_stream() const {
+        const std::size_t kg = k_per_group();
+        return !may_winograd() && is(pad_h, 0) && is(pad_w, 0) && is(stride_w, 1) && kg != dyn && kg <= 4;
+    }
+    constexpr bool may_direct() const { return !surely_winograd() && !surely_stream(); }
+    // Whether the direct/stream input may need the zero-padded, phase-split copy (direct.hpp).
+    // (dyn is neither 0 nor 1, so an unknown field counts as "may".)
+    constexpr bool may_stage() const { return pad_h != 0 || pad_w != 0 || stride_w != 1; }
+};
+
 }  // namespace kiln::nn::kernels
