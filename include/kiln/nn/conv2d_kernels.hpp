@@ -13,7 +13,10 @@
 //   conv2d_forward_cpu  host memory; one of the cpu algorithms below, chosen by conv2d_params::algo
 //   conv2d_forward_gpu  gpu-tag memory; one Thrust transform, one thread per output element
 //                       (cuda/kiln/gpu/conv2d.hpp; only with a gpu backend)
-// conv2d_forward(ctx, ...) picks one from the device tag. Every entry point calls validate() first.
+// conv2d_forward<F>(ctx, ...) picks one from the device tag; F (conv2d_static, conv/params.hpp: what
+// is known at compile time, nothing by default) narrows what the cpu side compiles to the algorithms
+// and micro-kernel tiles the automatic choice can reach (conv2d_forward_cpu_known; nn::Conv2D passes
+// its settings). Every entry point calls validate() first.
 //
 // cpu algorithms (conv2d_algo; `automatic` picks with conv2d_choose_algo, see there):
 //   direct    implicit GEMM (conv/direct.hpp): tiles of up to 6 output channels x 4 vectors of one
@@ -213,10 +216,11 @@ void conv2d_forward_cpu_known(const conv2d_params& p, const T* x, const T* w, co
 
 #ifdef KILN_SEPARATE_KERNELS
 // Separately compiled cpu kernels (opt-in). The conv algorithms are the largest code kiln generates:
-// instantiating them costs about 2.3 s of g++ -O2 in every file that runs a Conv2D. With
-// -DKILN_SEPARATE_KERNELS on every file of a program, files only declare them, and exactly one
-// file includes <kiln/separate_kernels.hpp>, which instantiates them once (forgetting that file is
-// a link error naming conv2d_forward_cpu). Nothing else changes: same code, same results.
+// all of them cost about 2.3 s of g++ -O2 in a file that calls conv2d_forward_cpu (a Conv2D compiles
+// only the part its settings allow). With -DKILN_SEPARATE_KERNELS on every file of a program,
+// files only declare them, and exactly one file includes <kiln/separate_kernels.hpp>, which
+// instantiates them once (forgetting that file is a link error naming conv2d_forward_cpu). Nothing
+// else changes: same code, same results (a Conv2D then calls the full set).
 extern template void conv2d_forward_cpu<float>(const conv2d_params&, const float*, const float*, const float*, float*);
 extern template void conv2d_forward_cpu<double>(const conv2d_params&, const double*, const double*, const double*,
                                                 double*);
