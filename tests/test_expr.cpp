@@ -129,6 +129,26 @@ TEST_CASE_TEMPLATE("reductions over tensors and fused expressions", D, KILN_TEST
           "kiln: mean of an empty tensor of shape (0,)");
 }
 
+TEST_CASE("expressions into 8 MB and more: non-temporal stores, and the unaligned fallback, write every element") {
+    // cpu_exec::assign streams aligned destinations of stream_bytes (8 MB) or more with
+    // non-temporal stores; an unaligned view of the same size takes plain stores.
+    const std::size_t n = kiln::cpu_exec::stream_bytes / sizeof(float) + 13;
+    auto x = arange<float>(n);  // integers below 2^22: 2x + 1 is exact in float
+    Tensor<float, Shape<dyn>> y = x * 2.0f + 1.0f;
+    Tensor<float, Shape<dyn>> buf(shape(n + 1));
+    auto shifted = buf.slice(1, n + 1);
+    shifted = relu(x - 3.0f);
+    const auto yv = y.to_vector(), sv = shifted.to_vector();
+    std::size_t wrong_y = 0, wrong_s = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        wrong_y += yv[i] != 2.0f * float(i) + 1.0f;
+        wrong_s += sv[i] != (i < 3 ? 0.0f : float(i) - 3.0f);
+    }
+    CHECK(wrong_y == 0);
+    CHECK(wrong_s == 0);
+    CHECK(yv.back() == 2.0f * float(n - 1) + 1.0f);
+}
+
 TEST_CASE_TEMPLATE("tiny sizes below one SIMD batch", D, KILN_TEST_DEVICES) {
     for (std::size_t n = 1; n < 20; ++n) {
         auto x = arange<float>(n, D(0));

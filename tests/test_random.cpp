@@ -248,6 +248,31 @@ TEST_CASE("cpu and gpu tags draw bit-identical tensors (SIMD body + tail vs at(i
 #endif
 
 // ------------------------------------------------------------------------------------- purity
+TEST_CASE("fills of 8 MB and more (non-temporal stores) draw what plain stores, 1 thread and small fills draw") {
+    // cpu_exec::assign streams destinations of stream_bytes (8 MB) or more with non-temporal stores
+    // when they are aligned, and falls back to plain stores for an unaligned view.
+    const auto k = random::key_for("big_weight");
+    const std::size_t n = kiln::cpu_exec::stream_bytes / sizeof(float) + 37;  // just past the threshold, odd tail
+    auto check = [&](auto make) {
+        const auto streamed = eval(make(shape(n))).to_vector();  // aligned: non-temporal
+        Tensor<float, Shape<dyn>> buf(shape(n + 1));
+        auto unaligned = buf.slice(1, n + 1);
+        unaligned = make(shape(n));  // one float past alignment: plain stores
+        CHECK(same_bits(streamed, unaligned.to_vector()));
+        kiln::set_num_threads(1);
+        const auto serial = eval(make(shape(n))).to_vector();
+        kiln::set_num_threads(0);
+        CHECK(same_bits(streamed, serial));
+        const auto small = eval(make(shape(1000))).to_vector();  // below the threshold, one block
+        CHECK(same_bits(small, std::vector<float>(streamed.begin(), streamed.begin() + 1000)));
+        // the last elements (the tail after the last full group) were written too
+        CHECK(same_bits(streamed.back(), unaligned.to_vector().back()));
+    };
+    check([&](auto s) { return random::uniform<float>(s, k, -1.f, 1.f); });
+    check([&](auto s) { return random::normal<float>(s, k, 0.f, 0.01f); });
+    check([&](auto s) { return random::uniform<float>(s, k, 0.f, 1.f) * 0.5f + 2.f; });
+}
+
 TEST_CASE_TEMPLATE("element i depends only on (seed, name, i)", D, KILN_TEST_DEVICES) {
     seed_guard guard;
     const auto k = random::key_for("conv0_weight");
