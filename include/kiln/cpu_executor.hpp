@@ -44,27 +44,29 @@ void assign(T* dst, const Node& tree, std::size_t begin, std::size_t end, bool s
         constexpr std::size_t W = B::size;
         // Random trees: G batches per step through simd_group (interleaved Philox rounds).
         constexpr std::size_t G = node::draws_counter_blocks<Node>::value ? random_group : 1;
-        const auto run = [&](auto store) {
-            if constexpr (G > 1) {
-                const std::size_t groups = end - (end - begin) % (G * W);
-                for (; i < groups; i += G * W) {
-                    B v[G];
-                    node::simd_group(e, i, v);
-                    KILN_UNROLL
-                    for (std::size_t g = 0; g < G; ++g) store(dst + i + g * W, v[g]);
-                }
-            }
-            const std::size_t body = end - (end - i) % W;
-            for (; i < body; i += W) store(dst + i, e.template simd<B>(i));
-        };
         // Streaming needs batch-aligned stores; kiln's own storage is aligned and blocks start at
-        // multiples of block_elements, so only an unaligned view falls back to plain stores.
-        if (streaming && reinterpret_cast<std::uintptr_t>(dst + begin) % (W * sizeof(T)) == 0) {
-            run([](T* p, const B& v) { simd::stream(p, v); });
-            simd::stream_fence();
-        } else {
-            run([](T* p, const B& v) { simd::store(p, v); });
+        // multiples of block_elements, so only an unaligned view falls back to plain stores. The
+        // choice is a run-time branch per store (always predicted), so the loops, and a random
+        // tree's Philox rounds in them, are compiled once rather than once per kind of store.
+        const bool nt = streaming && reinterpret_cast<std::uintptr_t>(dst + begin) % (W * sizeof(T)) == 0;
+        const auto put = [nt](T* p, const B& v) {
+            if (nt)
+                simd::stream(p, v);
+            else
+                simd::store(p, v);
+        };
+        if constexpr (G > 1) {
+            const std::size_t groups = end - (end - begin) % (G * W);
+            for (; i < groups; i += G * W) {
+                B v[G];
+                node::simd_group(e, i, v);
+                KILN_UNROLL
+                for (std::size_t g = 0; g < G; ++g) put(dst + i + g * W, v[g]);
+            }
         }
+        const std::size_t body = end - (end - i) % W;
+        for (; i < body; i += W) put(dst + i, e.template simd<B>(i));
+        if (nt) simd::stream_fence();
     }
     for (; i < end; ++i) dst[i] = e.at(i);
 }
