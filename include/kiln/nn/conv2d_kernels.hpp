@@ -49,8 +49,8 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
-#include <utility>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "../config.hpp"
