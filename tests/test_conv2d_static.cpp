@@ -37,7 +37,9 @@ std::vector<T> wave(std::size_t n, double phase) {
 // must equal, byte for byte, conv2d_forward_cpu's (the generic entry point) with the same weights.
 template <nn::conv2d Opt, class T = float>
 void check_matches_generic(std::initializer_list<std::array<std::size_t, 4>> inputs) {
-    for (const auto& [N, C, H, W] : inputs) {
+    for (const auto& in : inputs) {
+        // plain variables: clang 14 cannot capture a structured binding in CAPTURE's lambda
+        const std::size_t N = in[0], C = in[1], H = in[2], W = in[3];
         CAPTURE(N);
         CAPTURE(C);
         CAPTURE(H);
