@@ -77,32 +77,32 @@ using namespace conv2d_static_test;
 
 TEST_CASE("conv2d_static: what a Conv2D's settings leave for the automatic choice") {
     using tut = nn::Conv2D<nn::conv2d{.channels = 1, .kernel_size = {3, 3}}>;  // the tutorial's layer
-    static_assert(!tut::known.may_winograd() && tut::known.surely_stream() && !tut::known.may_direct());
-    static_assert(!tut::known.may_stage());
-    CHECK(cd::direct_tile_mask<tut::known>() == rows_of({1}, 8));
+    static_assert(!tut::conv_static.may_winograd() && tut::conv_static.surely_stream() && !tut::conv_static.may_direct());
+    static_assert(!tut::conv_static.may_stage());
+    CHECK(cd::direct_tile_mask<tut::conv_static>() == rows_of({1}, 8));
 
     using wide = nn::Conv2D<nn::conv2d{.channels = 64, .kernel_size = {3, 3}, .padding = 1}>;  // C deferred
-    static_assert(wide::known.may_winograd() && !wide::known.surely_winograd());
-    static_assert(!wide::known.may_stream() && wide::known.may_direct() && wide::known.may_stage());
-    CHECK(cd::direct_tile_mask<wide::known>() == rows_of({5, 6}, 4));  // 64 = 11 near-equal groups of 5 or 6
+    static_assert(wide::conv_static.may_winograd() && !wide::conv_static.surely_winograd());
+    static_assert(!wide::conv_static.may_stream() && wide::conv_static.may_direct() && wide::conv_static.may_stage());
+    CHECK(cd::direct_tile_mask<wide::conv_static>() == rows_of({5, 6}, 4));  // 64 = 11 near-equal groups of 5 or 6
 
     using few_in = nn::Conv2D<nn::conv2d{.channels = 64, .kernel_size = {3, 3}, .padding = 1, .in_channels = 8}>;
-    static_assert(!few_in::known.may_winograd() && few_in::known.may_direct());
+    static_assert(!few_in::conv_static.may_winograd() && few_in::conv_static.may_direct());
 
     using all_known = nn::Conv2D<nn::conv2d{.channels = 32, .kernel_size = {3, 3}, .in_channels = 32}>;
-    static_assert(all_known::known.surely_winograd() && !all_known::known.may_direct() &&
-                  !all_known::known.may_stream());
-    CHECK(cd::direct_tile_mask<all_known::known>() == 0);
+    static_assert(all_known::conv_static.surely_winograd() && !all_known::conv_static.may_direct() &&
+                  !all_known::conv_static.may_stream());
+    CHECK(cd::direct_tile_mask<all_known::conv_static>() == 0);
 
     // 100 channels: blocks of 48, 48 and 4 output channels: tiles of 6 and of 4 rows
     using blocks = nn::Conv2D<nn::conv2d{.channels = 100, .kernel_size = {1, 1}, .strides = 2}>;
-    static_assert(!blocks::known.may_winograd() && blocks::known.may_direct() && blocks::known.may_stage());
-    CHECK(cd::direct_tile_mask<blocks::known>() == rows_of({4, 6}, 4));
+    static_assert(!blocks::conv_static.may_winograd() && blocks::conv_static.may_direct() && blocks::conv_static.may_stage());
+    CHECK(cd::direct_tile_mask<blocks::conv_static>() == rows_of({4, 6}, 4));
 
     // 8 channels in 2 groups: 4 per group, unpadded, so stream; 5 per group would be direct
     using grouped = nn::Conv2D<nn::conv2d{.channels = 8, .kernel_size = {5, 3}, .dilation = {2, 1}, .groups = 2}>;
-    static_assert(grouped::known.surely_stream());
-    CHECK(cd::direct_tile_mask<grouped::known>() == rows_of({4}, 6));
+    static_assert(grouped::conv_static.surely_stream());
+    CHECK(cd::direct_tile_mask<grouped::conv_static>() == rows_of({4}, 6));
 
     // nothing known: everything compiled
     static_assert(kk::conv2d_static{}.nothing_known() && kk::conv2d_static{}.may_winograd() &&

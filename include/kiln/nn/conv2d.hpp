@@ -54,17 +54,17 @@ public:
     static constexpr conv2d options = Opt;
     // Everything but the batch, the image size and (when deferred) the input channels is known here,
     // so the cpu kernels compile only the algorithms and tiles this layer can use.
-    static constexpr kernels::conv2d_static known{.K = Opt.channels,
-                                                  .C = Opt.in_channels ? Opt.in_channels : dyn,
-                                                  .R = kh,
-                                                  .S = kw,
-                                                  .stride_h = Opt.strides.h,
-                                                  .stride_w = Opt.strides.w,
-                                                  .pad_h = Opt.padding.h,
-                                                  .pad_w = Opt.padding.w,
-                                                  .dil_h = Opt.dilation.h,
-                                                  .dil_w = Opt.dilation.w,
-                                                  .groups = Opt.groups};
+    static constexpr kernels::conv2d_static conv_static{.K = Opt.channels,
+                                                        .C = Opt.in_channels ? Opt.in_channels : dyn,
+                                                        .R = kh,
+                                                        .S = kw,
+                                                        .stride_h = Opt.strides.h,
+                                                        .stride_w = Opt.strides.w,
+                                                        .pad_h = Opt.padding.h,
+                                                        .pad_w = Opt.padding.w,
+                                                        .dil_h = Opt.dilation.h,
+                                                        .dil_w = Opt.dilation.w,
+                                                        .groups = Opt.groups};
     using weight_shape = Shape<Opt.channels, in_per_group, kh, kw>;
     using bias_shape = Shape<Opt.channels>;
     using value_type = T;
@@ -120,7 +120,7 @@ public:
                                 out_extent<Sx::static_extents[3], kw, Opt.strides.w, Opt.padding.w, Opt.dilation.w>()>;
         const std::size_t dims[4] = {p.N, p.K, p.P(), p.Q()};
         Tensor<T, out_shape, D> y(shape_from<out_shape>(dims, 4), w.context(), kiln::detail::uninitialized_t{});
-        kernels::conv2d_forward<known>(w.context(), p, x.data(), w.data(), this->bias_data(), y.data());
+        kernels::conv2d_forward<conv_static>(w.context(), p, x.data(), w.data(), this->bias_data(), y.data());
         return y;
     }
 

@@ -134,6 +134,32 @@ inline conv2d_algo conv2d_choose_algo(const conv2d_params& p) {
     return conv2d_algo::direct;
 }
 
+namespace conv_detail {
+// Runs algorithm a (never automatic) on the valid, non-empty convolution p. Only the algorithms F
+// leaves possible are compiled (the reference only when nothing is known: the automatic choice
+// never picks it); asking for another one is an internal error.
+template <conv2d_static F, class T>
+void run_algo(conv2d_algo a, const conv2d_params& p, const T* x, const T* w, const T* bias, T* y) {
+    switch (a) {
+        case conv2d_algo::reference:
+            if constexpr (F.nothing_known()) return conv2d_reference(p, x, w, bias, y);
+            break;
+        case conv2d_algo::winograd:
+            if constexpr (F.may_winograd()) return conv_winograd(p, x, w, bias, y);
+            break;
+        case conv2d_algo::stream:
+            if constexpr (F.may_stream()) return conv_direct<T, F>(p, x, w, bias, y, true);
+            break;
+        case conv2d_algo::direct:
+            if constexpr (F.may_direct()) return conv_direct<T, F>(p, x, w, bias, y, false);
+            break;
+        case conv2d_algo::automatic: break;
+    }
+    throw std::logic_error(std::string("kiln: internal error: conv2d algorithm ") + algo_name(a) +
+                           " was not compiled for this convolution (conv2d_static rules it out)");
+}
+}  // namespace conv_detail
+
 template <class T>
 void conv2d_forward_cpu(const conv2d_params& p, const T* x, const T* w, const T* bias, T* y) {
     static_assert(conv_detail::conv_element<T>, "kiln: conv2d supports float and double");
@@ -148,12 +174,7 @@ void conv2d_forward_cpu(const conv2d_params& p, const T* x, const T* w, const T*
                           std::to_string(p.dil_w) + "), groups " + std::to_string(p.groups) + ")");
     if (a == conv2d_algo::automatic) a = conv2d_choose_algo(p);
     if (p.y_size() == 0) return;
-    switch (a) {
-        case conv2d_algo::reference: conv2d_reference(p, x, w, bias, y); break;
-        case conv2d_algo::winograd: conv_detail::conv_winograd(p, x, w, bias, y); break;
-        case conv2d_algo::stream: conv_detail::conv_direct(p, x, w, bias, y, true); break;
-        default: conv_detail::conv_direct(p, x, w, bias, y, false); break;
-    }
+    conv_detail::run_algo<conv2d_static{}>(a, p, x, w, bias, y);
 }
 
 namespace conv_detail {
@@ -201,15 +222,7 @@ void conv2d_forward_cpu_known(const conv2d_params& p, const T* x, const T* w, co
         p.validate();
         conv_detail::check_static(F, p);
         if (p.y_size() == 0) return;
-        const conv2d_algo a = conv2d_choose_algo(p);
-        if constexpr (F.may_winograd())
-            if (a == conv2d_algo::winograd) return conv_detail::conv_winograd(p, x, w, bias, y);
-        if constexpr (F.may_stream())
-            if (a == conv2d_algo::stream) return conv_detail::conv_direct<T, F>(p, x, w, bias, y, true);
-        if constexpr (F.may_direct())
-            if (a == conv2d_algo::direct) return conv_detail::conv_direct<T, F>(p, x, w, bias, y, false);
-        throw std::logic_error(std::string("kiln: internal error: conv2d chose ") + algo_name(a) +
-                               ", which conv2d_static ruled out");
+        conv_detail::run_algo<F>(conv2d_choose_algo(p), p, x, w, bias, y);
     }
 #endif
 }

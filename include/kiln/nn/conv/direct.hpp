@@ -111,7 +111,7 @@ constexpr tile_mask direct_tile_mask() {
             const std::size_t ke = std::min(Kg, kb + t.kgroup), nkt = channel_tiles(t, kb, ke);
             for (std::size_t ki = 0; ki < nkt; ++ki) {
                 const std::size_t mk = channel_tile_begin(t, kb, ke, ki + 1) - channel_tile_begin(t, kb, ke, ki);
-                m |= tiles_up_to(mk, t.nb) & ~tiles_up_to(mk - 1, t.nb);  // mk x 1 .. mk x t.nb
+                m |= tile_row(mk, t.nb);
             }
         }
     }

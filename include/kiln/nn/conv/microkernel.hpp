@@ -120,12 +120,16 @@ using tile_mask = std::uint64_t;
 
 constexpr tile_mask tile_bit(std::size_t ma, std::size_t nb) { return tile_mask(1) << ((ma - 1) * max_nb + (nb - 1)); }
 
+// ma x 1 .. ma x nb_max (those with ma * nb <= 24).
+constexpr tile_mask tile_row(std::size_t ma, std::size_t nb_max) {
+    tile_mask m = 0;
+    for (std::size_t nb = 1; nb <= nb_max && nb <= max_nb && ma * nb <= 24; ++nb) m |= tile_bit(ma, nb);
+    return m;
+}
 // Every ma x nb with ma <= ma_max, nb <= nb_max and ma * nb <= 24.
 constexpr tile_mask tiles_up_to(std::size_t ma_max, std::size_t nb_max) {
     tile_mask m = 0;
-    for (std::size_t ma = 1; ma <= ma_max && ma <= max_ma; ++ma)
-        for (std::size_t nb = 1; nb <= nb_max && nb <= max_nb; ++nb)
-            if (ma * nb <= 24) m |= tile_bit(ma, nb);
+    for (std::size_t ma = 1; ma <= ma_max && ma <= max_ma; ++ma) m |= tile_row(ma, nb_max);
     return m;
 }
 inline constexpr tile_mask all_tiles = tiles_up_to(max_ma, max_nb);

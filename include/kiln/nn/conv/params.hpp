@@ -99,10 +99,8 @@ struct conv2d_static {
     static constexpr bool may(std::size_t field, std::size_t v) { return field == dyn || field == v; }
     static constexpr bool may_be_at_least(std::size_t field, std::size_t v) { return field == dyn || field >= v; }
 
-    constexpr bool nothing_known() const {
-        return K == dyn && C == dyn && R == dyn && S == dyn && stride_h == dyn && stride_w == dyn && pad_h == dyn &&
-               pad_w == dyn && dil_h == dyn && dil_w == dyn && groups == dyn;
-    }
+    constexpr bool operator==(const conv2d_static&) const = default;
+    constexpr bool nothing_known() const { return *this == conv2d_static{}; }
     // Output channels per group, or dyn.
     constexpr std::size_t k_per_group() const { return K != dyn && groups != dyn && groups ? K / groups : dyn; }
 
