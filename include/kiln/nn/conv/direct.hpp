@@ -35,8 +35,6 @@
 
 namespace kiln::nn::kernels::conv_detail {
 
-inline std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
-
 // Copies channels [c_begin, c_end) of the flattened (N*C) input into the staged layout: per channel,
 // `phases` planes of Hs x Ws, plane q holding padded columns q, q + phases, ...
 template <class T>

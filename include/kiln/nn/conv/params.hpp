@@ -129,3 +129,8 @@ struct conv2d_static {
 };
 
 }  // namespace kiln::nn::kernels
+
+namespace kiln::nn::kernels::conv_detail {
+// Used by every algorithm (direct.hpp, winograd.hpp) for tile and block counts.
+constexpr std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+}  // namespace kiln::nn::kernels::conv_detail
