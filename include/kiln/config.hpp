@@ -38,6 +38,27 @@
 #else
 #define KILN_NOINLINE
 #endif
+// Error paths (functions that build an error text and throw, or warn): never inlined into their
+// callers, compiled for size. Unlike noinline, g++ accepts it on a KILN_DECL declaration.
+#if defined(__GNUC__) || defined(__clang__)
+#define KILN_COLD [[gnu::cold]]
+#else
+#define KILN_COLD
+#endif
+// kiln's non-template functions with real bodies (texts and errors, automatic names, the thread
+// pool, warnings) are declared KILN_DECL, and their bodies live in include/kiln/impl/*.ipp:
+//  - header-only (the default): KILN_DECL is `inline` and each header includes its .ipp at its end,
+//    so every file that calls one compiles its own copy;
+//  - with -DKILN_SEPARATE_KERNELS on every file of a program: they are ordinary functions, declared
+//    everywhere and compiled once, in the one file that includes <kiln/separate_kernels.hpp>
+//    (which includes every .ipp), together with the largest template instantiations.
+#ifdef KILN_SEPARATE_KERNELS
+#define KILN_DECL
+#define KILN_HEADER_ONLY 0
+#else
+#define KILN_DECL inline
+#define KILN_HEADER_ONLY 1
+#endif
 #if defined(__clang__)
 #define KILN_UNROLL _Pragma("clang loop unroll(full)")
 #elif defined(__GNUC__) && !defined(__CUDACC__)

@@ -164,4 +164,11 @@ auto fold_extremum(const Node& e, std::size_t n) {
     return acc;
 }
 
+#ifdef KILN_SEPARATE_KERNELS
+// Constant fills (zeros, ones, full, fill, the Zero/One/Constant initializers), compiled once in
+// <kiln/separate_kernels.hpp> with the other separately compiled code (see KILN_DECL in config.hpp).
+extern template void assign<float, node::scalar<float>>(float*, const node::scalar<float>&, std::size_t);
+extern template void assign<double, node::scalar<double>>(double*, const node::scalar<double>&, std::size_t);
+#endif
+
 }  // namespace kiln::cpu_exec

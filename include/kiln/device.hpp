@@ -41,9 +41,15 @@ struct gpu {
 template <class D>
 concept Device = std::is_same_v<D, cpu> || std::is_same_v<D, gpu>;
 
+namespace detail {
+// "cpu(0)"; and the error for operands on two devices of one type. Bodies: kiln/impl/device.ipp.
+KILN_DECL std::string device_text(const char* type_name, int device_id);
+[[noreturn]] KILN_COLD KILN_DECL void throw_different_devices(const std::string& a, const std::string& b);
+}  // namespace detail
+
 template <Device D>
 inline std::string to_string(D d) {
-    return std::string(D::type_name) + "(" + std::to_string(d.device_id) + ")";
+    return detail::device_text(D::type_name, d.device_id);
 }
 
 template <Device D>
@@ -75,9 +81,11 @@ constexpr void check_same_device_type() {
 
 template <Device D>
 inline void check_same_ordinal(D a, D b) {
-    if (!(a == b))
-        throw device_error("kiln: operands live on different devices: " + to_string(a) + " vs " + to_string(b) +
-                           "; copy one with .to(" + to_string(a) + ")");
+    if (!(a == b)) detail::throw_different_devices(to_string(a), to_string(b));
 }
 
 }  // namespace kiln
+
+#if KILN_HEADER_ONLY
+#include "impl/device.ipp"
+#endif

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "config.hpp"
 #include "device.hpp"
 #include "shape.hpp"
 
@@ -41,29 +42,17 @@ struct warning_state {
     std::mutex m;
     warning_handler h = [](std::string_view msg) { std::clog << "kiln warning: " << msg << '\n'; };
 };
-inline warning_state& warnings() {
-    static warning_state s;
-    return s;
-}
+KILN_DECL warning_state& warnings();
 }  // namespace detail
 
 // Installs h and returns the previous handler. The default writes "kiln warning: <text>" to std::clog.
-inline warning_handler set_warning_handler(warning_handler h) {
-    auto& s = detail::warnings();
-    std::lock_guard<std::mutex> lock(s.m);
-    auto old = std::move(s.h);
-    s.h = std::move(h);
-    return old;
-}
+KILN_DECL warning_handler set_warning_handler(warning_handler h);
 
-inline void warn(std::string_view msg) {
-    auto& s = detail::warnings();
-    warning_handler h;
-    {
-        std::lock_guard<std::mutex> lock(s.m);
-        h = s.h;
-    }
-    if (h) h(msg);
-}
+// Passes msg to the current handler.
+KILN_DECL void warn(std::string_view msg);
 
 }  // namespace kiln
+
+#if KILN_HEADER_ONLY
+#include "impl/errors.ipp"
+#endif

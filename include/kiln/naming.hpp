@@ -4,6 +4,8 @@
 // again from 0 (tests, or a fresh model in the same process, as Gluon's `with mx.name.NameManager()`).
 #pragma once
 
+#include "config.hpp"
+
 #include <map>
 #include <mutex>
 #include <string>
@@ -16,25 +18,17 @@ struct counters {
     std::mutex m;
     std::map<std::string, std::size_t, std::less<>> next;
 };
-inline counters& global() {
-    static counters c;
-    return c;
-}
+KILN_DECL counters& global();
 }  // namespace detail
 
 // "conv" -> "conv0", then "conv1", ...
-inline std::string next(std::string_view hint) {
-    auto& c = detail::global();
-    std::lock_guard<std::mutex> lock(c.m);
-    auto it = c.next.find(hint);
-    if (it == c.next.end()) it = c.next.emplace(std::string(hint), 0).first;
-    return std::string(hint) + std::to_string(it->second++);
-}
+KILN_DECL std::string next(std::string_view hint);
 
-inline void reset() {
-    auto& c = detail::global();
-    std::lock_guard<std::mutex> lock(c.m);
-    c.next.clear();
-}
+// Starts every counter again from 0.
+KILN_DECL void reset();
 
 }  // namespace kiln::naming
+
+#if KILN_HEADER_ONLY
+#include "impl/naming.ipp"
+#endif

@@ -34,43 +34,19 @@ constexpr const char* dtype_name() {
 
 namespace detail {
 // Everything of a Parameter's texts and errors that does not depend on its types: one out-of-line
-// copy per file instead of one per Parameter<T, S, D> (a layer has several, each with its own S).
-KILN_NOINLINE inline std::string parameter_repr(const std::string& name, const std::string& shape, dtype_style style,
-                                                const char* dtype) {
-    std::string dt = style == dtype_style::numpy_class ? std::string("<class 'numpy.") + dtype + "'>" : dtype;
-    return "Parameter " + name + " (shape=" + shape + ", dtype=" + dt + ")";
-}
+// copy per file (or per program, see KILN_DECL) instead of one per Parameter<T, S, D> (a layer has
+// several, each with its own S). The bodies: kiln/impl/parameter.ipp.
+KILN_DECL std::string parameter_repr(const std::string& name, const std::string& shape, dtype_style style,
+                                     const char* dtype);
 // initialize() on a shape with unknown extents: `deferred_hint` when the initialization was deferred
 // and is being completed (Gluon's _finish_deferred_init), without it when deferring is not allowed.
-[[noreturn]] KILN_NOINLINE inline void throw_invalid_shape(const std::string& name, const std::string& shape,
-                                                           bool deferred_hint) {
-    throw init_error("Cannot initialize Parameter '" + name + "' because it has invalid shape: " + shape +
-                     (deferred_hint ? ". Please specify in_units, in_channels, etc for `Block`s." : "."));
-}
-KILN_NOINLINE inline void warn_already_initialized(const std::string& name) {
-    warn("Parameter '" + name + "' is already initialized, ignoring. Set force_reinit=True to re-initialize.");
-}
-[[noreturn]] KILN_NOINLINE inline void throw_no_data(const std::string& name, bool deferred) {
-    if (deferred)
-        throw deferred_init_error(
-            "Parameter '" + name +
-            "' has not been initialized yet because initialization was deferred. Actual initialization happens "
-            "during the first forward pass. Please pass one batch of data through the network before accessing "
-            "Parameters. You can also avoid deferred initialization by specifying in_units, num_features, etc., "
-            "for network layers.");
-    throw uninitialized_error("Parameter '" + name +
-                              "' has not been initialized. Note that you should initialize parameters and create "
-                              "Trainer with Block.collect_params() instead of Block.params because the later does "
-                              "not include Parameters of nested child Blocks");
-}
-[[noreturn]] KILN_NOINLINE inline void throw_wrong_context(const std::string& name, const std::string& asked,
-                                                           const std::string& has) {
-    throw device_error("Parameter '" + name + "' was not initialized on context " + asked +
-                       ". It was only initialized on [" + has + "].");
-}
-[[noreturn]] KILN_NOINLINE inline void throw_set_data_uninitialized(const std::string& name) {
-    throw uninitialized_error("Parameter '" + name + "' has not been initialized");
-}
+[[noreturn]] KILN_COLD KILN_DECL void throw_invalid_shape(const std::string& name, const std::string& shape,
+                                                          bool deferred_hint);
+KILN_COLD KILN_DECL void warn_already_initialized(const std::string& name);
+[[noreturn]] KILN_COLD KILN_DECL void throw_no_data(const std::string& name, bool deferred);
+[[noreturn]] KILN_COLD KILN_DECL void throw_wrong_context(const std::string& name, const std::string& asked,
+                                                          const std::string& has);
+[[noreturn]] KILN_COLD KILN_DECL void throw_set_data_uninitialized(const std::string& name);
 }  // namespace detail
 
 // Non-template view of a parameter, for listings (collect_params) and printing.
@@ -349,3 +325,7 @@ private:
 };
 
 }  // namespace kiln
+
+#if KILN_HEADER_ONLY
+#include "impl/parameter.ipp"
+#endif

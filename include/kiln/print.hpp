@@ -23,6 +23,13 @@ KILN_NOINLINE std::string ndarray_text_of(const std::vector<T>& host, const std:
     s += "\n<NDArray " + extents_x_text(dims, rank) + " @" + ctx + ">";
     return s;
 }
+#ifdef KILN_SEPARATE_KERNELS
+// Compiled once in <kiln/separate_kernels.hpp>.
+extern template std::string ndarray_text_of<float>(const std::vector<float>&, const std::size_t*, std::size_t,
+                                                   const std::string&);
+extern template std::string ndarray_text_of<double>(const std::vector<double>&, const std::size_t*, std::size_t,
+                                                    const std::string&);
+#endif
 template <class X>
 std::string ndarray_text(const X& t) {
     const auto dims = t.shape().dims();

@@ -1,32 +1,53 @@
-// kiln/separate_kernels.hpp: the largest cpu instantiations of a program built with
-// -DKILN_SEPARATE_KERNELS (the Conv2D algorithms, the initializers' random fills and NumPy-style
-// printing, for float and double), instantiated once. Include this in exactly one .cpp file of the
-// program (it may include other kiln headers too); every file of the program is compiled with
-// -DKILN_SEPARATE_KERNELS, so that the others only declare these (see kiln/nn/conv2d_kernels.hpp
-// and docs/performance.md, W4).
+// kiln/separate_kernels.hpp: what a program built with -DKILN_SEPARATE_KERNELS compiles once
+// instead of in every file: the largest cpu instantiations (the Conv2D algorithms, the initializers'
+// random fills and constant fills, NumPy-style printing, for float and double) and the bodies of
+// kiln's non-template functions (KILN_DECL in kiln/config.hpp: the thread pool, automatic names,
+// warnings, error texts and reprs). Include this in exactly one .cpp file of the program (it may
+// include other kiln headers too); every file of the program is compiled with
+// -DKILN_SEPARATE_KERNELS, so that the others only declare these (see docs/performance.md, W4).
+// Forgetting this file is a link error that names what it defines.
 #pragma once
 
 #include "detail/numpy_format.hpp"
+#include "kiln.hpp"
 #include "nn/conv2d_kernels.hpp"
+#include "print.hpp"
 #include "random.hpp"
 
 #ifndef KILN_SEPARATE_KERNELS
 #error "kiln/separate_kernels.hpp is for programs compiled with -DKILN_SEPARATE_KERNELS (in every file)"
 #endif
 
+// The bodies of the KILN_DECL functions, as ordinary (non-inline) functions.
+#include "impl/conv_params.ipp"
+#include "impl/device.ipp"
+#include "impl/errors.ipp"
+#include "impl/layer_common.ipp"
+#include "impl/layers.ipp"
+#include "impl/naming.ipp"
+#include "impl/parallel.ipp"
+#include "impl/parameter.ipp"
+#include "impl/shape.ipp"
+
 namespace kiln::nn::kernels {  // the Conv2D cpu algorithms
 template void conv2d_forward_cpu<float>(const conv2d_params&, const float*, const float*, const float*, float*);
 template void conv2d_forward_cpu<double>(const conv2d_params&, const double*, const double*, const double*, double*);
 }  // namespace kiln::nn::kernels
 
-namespace kiln::cpu_exec {  // the initializers' random fills
+namespace kiln::cpu_exec {  // the initializers' random fills, and constant fills (zeros, ones, full, fill)
 template void assign<float, node::uniform_random<float>>(float*, const node::uniform_random<float>&, std::size_t);
 template void assign<double, node::uniform_random<double>>(double*, const node::uniform_random<double>&, std::size_t);
 template void assign<float, node::normal_random<float>>(float*, const node::normal_random<float>&, std::size_t);
 template void assign<double, node::normal_random<double>>(double*, const node::normal_random<double>&, std::size_t);
+template void assign<float, node::scalar<float>>(float*, const node::scalar<float>&, std::size_t);
+template void assign<double, node::scalar<double>>(double*, const node::scalar<double>&, std::size_t);
 }  // namespace kiln::cpu_exec
 
 namespace kiln::detail {  // NumPy-style printing
 template std::string format_numpy<float>(const float*, const std::size_t*, std::size_t);
 template std::string format_numpy<double>(const double*, const std::size_t*, std::size_t);
+template std::string ndarray_text_of<float>(const std::vector<float>&, const std::size_t*, std::size_t,
+                                            const std::string&);
+template std::string ndarray_text_of<double>(const std::vector<double>&, const std::size_t*, std::size_t,
+                                             const std::string&);
 }  // namespace kiln::detail

@@ -52,26 +52,15 @@ struct dyn_store<0> {
     constexpr std::size_t operator[](std::size_t) const { return 0; }
 };
 
-inline std::string extents_text(const std::size_t* e, std::size_t rank) {
-    // Python's tuple repr: (), (3,), (1, 0, 3, 3)
-    std::string s = "(";
-    for (std::size_t i = 0; i < rank; ++i) {
-        if (i) s += ", ";
-        s += std::to_string(e[i]);
-    }
-    if (rank == 1) s += ",";
-    s += ")";
-    return s;
-}
-inline std::string extents_x_text(const std::size_t* e, std::size_t rank) {
-    // NDArray's: 1x1x7x7
-    std::string s;
-    for (std::size_t i = 0; i < rank; ++i) {
-        if (i) s += "x";
-        s += std::to_string(e[i]);
-    }
-    return s;
-}
+// Python's tuple repr: (), (3,), (1, 0, 3, 3)
+KILN_DECL std::string extents_text(const std::size_t* e, std::size_t rank);
+// NDArray's: 1x1x7x7
+KILN_DECL std::string extents_x_text(const std::size_t* e, std::size_t rank);
+// shape_from's errors: extents e of the wrong rank, or that contradict a static extent of Shape<st...>.
+[[noreturn]] KILN_COLD KILN_DECL void throw_rank_mismatch(const std::size_t* e, std::size_t rank,
+                                                          std::size_t expected_rank);
+[[noreturn]] KILN_COLD KILN_DECL void throw_does_not_fit(const std::size_t* e, const std::size_t* st,
+                                                         std::size_t rank);
 }  // namespace detail
 
 template <std::size_t... Ns>
@@ -257,19 +246,10 @@ constexpr auto shape(A... a) {
 template <ShapeType S>
 constexpr S shape_from(const std::size_t* e, std::size_t rank) {
     S s{};
-    if (rank != S::rank()) {
-        throw shape_error("kiln: rank mismatch: " + detail::extents_text(e, rank) + " vs a rank-" +
-                          std::to_string(S::rank()) + " shape");
-    }
+    if (rank != S::rank()) detail::throw_rank_mismatch(e, rank, S::rank());
     for (std::size_t i = 0; i < rank; ++i) {
-        if (S::static_extents[i] != dyn && S::static_extents[i] != e[i]) {
-            std::string st = "Shape<";
-            for (std::size_t j = 0; j < rank; ++j) {
-                if (j) st += ", ";
-                st += S::static_extents[j] == dyn ? std::string("dyn") : std::to_string(S::static_extents[j]);
-            }
-            throw shape_error("kiln: shape " + detail::extents_text(e, rank) + " does not fit " + st + ">");
-        }
+        if (S::static_extents[i] != dyn && S::static_extents[i] != e[i])
+            detail::throw_does_not_fit(e, S::static_extents.data(), rank);
         s.set_runtime_extent(i, e[i]);
     }
     return s;
@@ -453,3 +433,7 @@ constexpr void fill_deferred(Shape<A...>& target, const Shape<B...>& given) {
 }
 
 }  // namespace kiln
+
+#if KILN_HEADER_ONLY
+#include "impl/shape.ipp"
+#endif

@@ -9,7 +9,6 @@
 #pragma once
 
 #include <ostream>
-#include <sstream>
 #include <string>
 
 #include "conv2d_kernels.hpp"
@@ -28,6 +27,10 @@ struct conv2d {
     bool use_bias = true;
     std::size_t in_channels = 0;  // 0: deferred until the first forward pass
 };
+
+// Gluon's _Conv.__repr__ of a Conv2D with these settings whose weight has `in_per_group` input
+// channels per group (0: not known yet, printed None). The body: kiln/impl/layers.ipp.
+KILN_DECL std::string conv2d_repr(const conv2d& opt, std::size_t in_per_group);
 
 template <conv2d Opt, Element T = float, Device D = cpu>
 class Conv2D : public weight_bias_layer<T, Shape<Opt.channels, (Opt.in_channels ? Opt.in_channels / Opt.groups : dyn), Opt.kernel_size.h, Opt.kernel_size.w>,
@@ -125,22 +128,7 @@ public:
     }
 
     // Conv2D(None -> 1, kernel_size=(3, 3), stride=(1, 1)) as Gluon's _Conv.__repr__
-    std::string repr() const {
-        std::ostringstream s;
-        const auto ws = weight.shape();
-        s << "Conv2D(";
-        if (ws[1])
-            s << ws[1];
-        else
-            s << "None";
-        s << " -> " << ws[0] << ", kernel_size=" << tuple_text(Opt.kernel_size) << ", stride=" << tuple_text(Opt.strides);
-        if (Opt.padding.h != 0 || Opt.padding.w != 0) s << ", padding=" << tuple_text(Opt.padding);
-        if (Opt.dilation.h != 1 || Opt.dilation.w != 1) s << ", dilation=" << tuple_text(Opt.dilation);
-        if (Opt.groups != 1) s << ", groups=" << Opt.groups;
-        if (!Opt.use_bias) s << ", bias=False";
-        s << ")";
-        return s.str();
-    }
+    std::string repr() const { return conv2d_repr(Opt, weight.shape()[1]); }
     friend std::ostream& operator<<(std::ostream& os, const Conv2D& l) { return os << l.repr(); }
 
 private:
@@ -155,3 +143,7 @@ private:
 };
 
 }  // namespace kiln::nn
+
+#if KILN_HEADER_ONLY
+#include "../impl/layers.ipp"
+#endif

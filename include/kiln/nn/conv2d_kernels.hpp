@@ -177,33 +177,6 @@ void conv2d_forward_cpu(const conv2d_params& p, const T* x, const T* w, const T*
     conv_detail::run_algo<conv2d_static{}>(a, p, x, w, bias, y);
 }
 
-namespace conv_detail {
-// Throws if p contradicts what F says is known (a caller's bug: F and p must describe one convolution).
-KILN_NOINLINE inline void check_static(const conv2d_static& f, const conv2d_params& p) {
-    const std::pair<const char*, std::pair<std::size_t, std::size_t>> fields[] = {
-        {"K", {f.K, p.K}},
-        {"C", {f.C, p.C}},
-        {"R", {f.R, p.R}},
-        {"S", {f.S, p.S}},
-        {"stride_h", {f.stride_h, p.stride_h}},
-        {"stride_w", {f.stride_w, p.stride_w}},
-        {"pad_h", {f.pad_h, p.pad_h}},
-        {"pad_w", {f.pad_w, p.pad_w}},
-        {"dil_h", {f.dil_h, p.dil_h}},
-        {"dil_w", {f.dil_w, p.dil_w}},
-        {"groups", {f.groups, p.groups}},
-    };
-    for (const auto& [name, v] : fields)
-        if (v.first != dyn && v.first != v.second)
-            throw shape_error(std::string("kiln: conv2d: the compile-time conv2d_static says ") + name + " = " +
-                              std::to_string(v.first) + " but the call has " + name + " = " +
-                              std::to_string(v.second));
-    if (p.algo != conv2d_algo::automatic)
-        throw shape_error(std::string("kiln: conv2d: a call with a compile-time conv2d_static runs the automatic "
-                                      "choice; it cannot force algorithm ") +
-                          algo_name(p.algo) + " (use conv2d_forward_cpu)");
-}
-}  // namespace conv_detail
 
 // conv2d_forward_cpu for a convolution of which F is known at compile time (nn::Conv2D's settings):
 // runs the algorithm `automatic` runs, so the same values, but compiles only the algorithms and

@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 
+#include "../config.hpp"
 #include "../device.hpp"
 
 namespace kiln::nn {
@@ -17,7 +18,8 @@ struct hw {
     constexpr hw(std::size_t a, std::size_t b) : h(a), w(b) {}
 };
 
-inline std::string tuple_text(hw v) { return "(" + std::to_string(v.h) + ", " + std::to_string(v.w) + ")"; }
+// "(3, 3)"
+KILN_DECL std::string tuple_text(hw v);
 
 // A forward whose input lives on another device type than the layer's parameters does not compile.
 template <class LayerD, class InputD>
@@ -34,3 +36,7 @@ constexpr void check_input_device(const char*) {
 }
 
 }  // namespace kiln::nn
+
+#if KILN_HEADER_ONLY
+#include "../impl/layer_common.ipp"
+#endif

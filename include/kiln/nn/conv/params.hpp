@@ -50,22 +50,7 @@ struct conv2d_params {
     std::size_t y_size() const { return N * K * P() * Q(); }
 
     // Throws kiln::shape_error naming the offending numbers.
-    void validate() const {
-        if (stride_h == 0 || stride_w == 0)
-            throw shape_error("kiln: conv2d stride must be at least 1, got " + pair(stride_h, stride_w));
-        if (dil_h == 0 || dil_w == 0)
-            throw shape_error("kiln: conv2d dilation must be at least 1, got " + pair(dil_h, dil_w));
-        if (groups == 0) throw shape_error("kiln: conv2d groups must be at least 1, got 0");
-        if (R == 0 || S == 0) throw shape_error("kiln: conv2d kernel must be at least 1x1, got " + pair(R, S));
-        if (C % groups != 0)
-            throw shape_error("kiln: input num_filter must divide group size: " + std::to_string(C) +
-                              " input channels cannot be split into " + std::to_string(groups) + " groups");
-        if (K % groups != 0)
-            throw shape_error("kiln: output num_filter must divide group size: " + std::to_string(K) +
-                              " output channels cannot be split into " + std::to_string(groups) + " groups");
-        check_fits("height", H, R, pad_h, dil_h);
-        check_fits("width", W, S, pad_w, dil_w);
-    }
+    KILN_DECL void validate() const;
 
 private:
     static constexpr std::size_t dilated(std::size_t k, std::size_t d) { return d * (k - 1) + 1; }
@@ -74,16 +59,8 @@ private:
         if (s == 0 || k == 0 || d == 0 || in + 2 * p < dilated(k, d)) return 0;
         return (in + 2 * p - dilated(k, d)) / s + 1;
     }
-    static std::string pair(std::size_t a, std::size_t b) {
-        return "(" + std::to_string(a) + ", " + std::to_string(b) + ")";
-    }
-    static void check_fits(const char* what, std::size_t in, std::size_t k, std::size_t p, std::size_t d) {
-        if (in + 2 * p < dilated(k, d))
-            throw shape_error(std::string("kiln: kernel size exceeds input: input ") + what + " " +
-                              std::to_string(in) + " with padding " + std::to_string(p) + ", dilated kernel " +
-                              what + " " + std::to_string(dilated(k, d)) + " (kernel " + std::to_string(k) +
-                              ", dilation " + std::to_string(d) + ")");
-    }
+    KILN_DECL static std::string pair(std::size_t a, std::size_t b);
+    KILN_DECL static void check_fits(const char* what, std::size_t in, std::size_t k, std::size_t p, std::size_t d);
 };
 
 // What a caller knows about a convolution at compile time: each field is the value every call will
@@ -133,4 +110,11 @@ struct conv2d_static {
 namespace kiln::nn::kernels::conv_detail {
 // Used by every algorithm (direct.hpp, winograd.hpp) for tile and block counts.
 constexpr std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+
+// Throws kiln::shape_error when p contradicts a field f knows, or forces an algorithm.
+KILN_DECL void check_static(const conv2d_static& f, const conv2d_params& p);
 }  // namespace kiln::nn::kernels::conv_detail
+
+#if KILN_HEADER_ONLY
+#include "../../impl/conv_params.ipp"
+#endif
