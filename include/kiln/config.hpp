@@ -46,7 +46,7 @@
 #define KILN_COLD
 #endif
 // kiln's non-template functions with real bodies (texts and errors, automatic names, the thread
-// pool, warnings) are declared KILN_DECL, and their bodies live in include/kiln/impl/*.ipp:
+// pool, warnings) are declared KILN_DECL, and the bodies of kiln/X.hpp's live in kiln/impl/X.ipp:
 //  - header-only (the default): KILN_DECL is `inline` and each header includes its .ipp at its end,
 //    so every file that calls one compiles its own copy;
 //  - with -DKILN_SEPARATE_KERNELS on every file of a program: they are ordinary functions, declared

@@ -8,23 +8,20 @@
 // Forgetting this file is a link error that names what it defines.
 #pragma once
 
-#include "detail/numpy_format.hpp"
 #include "kiln.hpp"
-#include "nn/conv2d_kernels.hpp"
-#include "print.hpp"
-#include "random.hpp"
 
 #ifndef KILN_SEPARATE_KERNELS
 #error "kiln/separate_kernels.hpp is for programs compiled with -DKILN_SEPARATE_KERNELS (in every file)"
 #endif
 
 // The bodies of the KILN_DECL functions, as ordinary (non-inline) functions.
-#include "impl/conv_params.ipp"
+// (kiln/X.hpp's are in kiln/impl/X.ipp; tests/headers/check.py checks that this list is complete.)
 #include "impl/device.ipp"
 #include "impl/errors.ipp"
-#include "impl/layer_common.ipp"
-#include "impl/layers.ipp"
 #include "impl/naming.ipp"
+#include "impl/nn/conv/params.ipp"
+#include "impl/nn/conv2d.ipp"
+#include "impl/nn/layer_common.ipp"
 #include "impl/parallel.ipp"
 #include "impl/parameter.ipp"
 #include "impl/shape.ipp"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Header self-containment test: every public header compiles on its own, as the first include of a
-file, without warnings (-Wall -Wextra -Werror), so a user may include any one of them alone.
+file, without warnings (-Wall -Wextra -Werror), so a user may include any one of them alone; and
+every kiln/impl/X.ipp is included by kiln/X.hpp and by kiln/separate_kernels.hpp.
 
 usage: check.py SOURCE_ROOT -- COMPILER [FLAGS...]
 
@@ -22,6 +23,30 @@ def flags_for(rel, base):
     if rel.endswith("gpu/precompiled.hpp") or rel.endswith("gpu/library.hpp"):
         return [f for f in base if not f.startswith("-DKILN_GPU_BACKEND_")] + ["-DKILN_GPU_BACKEND_CUDA"]
     return base
+
+
+def check_ipp(root):
+    """Every kiln/impl/X.ipp is included by its header kiln/X.hpp (header-only build) and by
+    kiln/separate_kernels.hpp (separate build): a body left out of either is a link error only in
+    the programs that happen to call it. Returns the problems found."""
+    inc = os.path.join(root, "include", "kiln")
+    sep = open(os.path.join(inc, "separate_kernels.hpp")).read()
+    problems = []
+    for d, _, files in os.walk(os.path.join(inc, "impl")):
+        for f in files:
+            if not f.endswith(".ipp"):
+                continue
+            rel = os.path.relpath(os.path.join(d, f), inc)  # impl/nn/conv2d.ipp
+            own = rel[len("impl/"):-len(".ipp")] + ".hpp"   # nn/conv2d.hpp
+            if f'#include "{rel}"' not in sep:
+                problems.append(f"kiln/separate_kernels.hpp does not include {rel}")
+            hpp = os.path.join(inc, own)
+            back = "../" * own.count("/") + rel
+            if not os.path.isfile(hpp):
+                problems.append(f"{rel} has no header kiln/{own}")
+            elif f'#include "{back}"' not in open(hpp).read():
+                problems.append(f"kiln/{own} does not include its bodies ({back})")
+    return problems
 
 
 def main() -> int:
@@ -56,9 +81,12 @@ def main() -> int:
     failed = [(rel, out) for rel, rc, out in results if rc != 0]
     for rel, out in failed:
         print(f"FAIL: <{rel}> does not compile on its own:\n{out[:3000]}", file=sys.stderr)
-    print(f"{len(results) - len(failed)} of {len(results)} headers compile on their own")
-    return 1 if failed else 0
-
+    ipp_problems = check_ipp(root)
+    for p in ipp_problems:
+        print(f"FAIL: {p}", file=sys.stderr)
+    print(f"{len(results) - len(failed)} of {len(results)} headers compile on their own; "
+          f"{len(ipp_problems)} impl/*.ipp inclusion problems")
+    return 1 if failed or ipp_problems else 0
 
 if __name__ == "__main__":
     sys.exit(main())

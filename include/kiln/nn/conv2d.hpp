@@ -29,7 +29,7 @@ struct conv2d {
 };
 
 // Gluon's _Conv.__repr__ of a Conv2D with these settings whose weight has `in_per_group` input
-// channels per group (0: not known yet, printed None). The body: kiln/impl/layers.ipp.
+// channels per group (0: not known yet, printed None). The body: kiln/impl/nn/conv2d.ipp.
 KILN_DECL std::string conv2d_repr(const conv2d& opt, std::size_t in_per_group);
 
 template <conv2d Opt, Element T = float, Device D = cpu>
@@ -145,5 +145,5 @@ private:
 }  // namespace kiln::nn
 
 #if KILN_HEADER_ONLY
-#include "../impl/layers.ipp"
+#include "../impl/nn/conv2d.ipp"
 #endif

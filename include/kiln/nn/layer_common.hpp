@@ -38,5 +38,5 @@ constexpr void check_input_device(const char*) {
 }  // namespace kiln::nn
 
 #if KILN_HEADER_ONLY
-#include "../impl/layer_common.ipp"
+#include "../impl/nn/layer_common.ipp"
 #endif

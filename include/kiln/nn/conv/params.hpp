@@ -116,5 +116,5 @@ KILN_DECL void check_static(const conv2d_static& f, const conv2d_params& p);
 }  // namespace kiln::nn::kernels::conv_detail
 
 #if KILN_HEADER_ONLY
-#include "../../impl/conv_params.ipp"
+#include "../../impl/nn/conv/params.ipp"
 #endif

@@ -1,7 +1,7 @@
-// kiln/impl/layers.ipp: the bodies of kiln/nn/conv2d.hpp (see KILN_DECL in kiln/config.hpp).
+// kiln/impl/nn/conv2d.ipp: the bodies of kiln/nn/conv2d.hpp (see KILN_DECL in kiln/config.hpp).
 #pragma once
 
-#include "../nn/conv2d.hpp"
+#include "../../nn/conv2d.hpp"
 
 namespace kiln::nn {
 

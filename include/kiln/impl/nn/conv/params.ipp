@@ -1,9 +1,9 @@
-// kiln/impl/conv_params.ipp: the bodies of kiln/nn/conv/params.hpp (see KILN_DECL in kiln/config.hpp).
+// kiln/impl/nn/conv/params.ipp: the bodies of kiln/nn/conv/params.hpp (see KILN_DECL in kiln/config.hpp).
 #pragma once
 
 #include <utility>
 
-#include "../nn/conv/params.hpp"
+#include "../../../nn/conv/params.hpp"
 
 namespace kiln::nn::kernels {
 

@@ -1,7 +1,7 @@
-// kiln/impl/layer_common.ipp: the bodies of kiln/nn/layer_common.hpp (see KILN_DECL in kiln/config.hpp).
+// kiln/impl/nn/layer_common.ipp: the bodies of kiln/nn/layer_common.hpp (see KILN_DECL in kiln/config.hpp).
 #pragma once
 
-#include "../nn/layer_common.hpp"
+#include "../../nn/layer_common.hpp"
 
 namespace kiln::nn {
 
