@@ -106,6 +106,28 @@ TEST_CASE_TEMPLATE("a later input with other channels is a shape_error and leave
     CHECK(l.weight.data().to_vector() == before);
 }
 
+TEST_CASE("a first input whose channels the groups do not divide is a shape_error; the weight stays deferred") {
+    nn::Conv2D<nn::conv2d{.channels = 4, .kernel_size = {3, 3}, .groups = 2}> l;
+    l.initialize(init::Xavier{});
+    CHECK(kiln_test::error_text<shape_error>([&] { (void)l(ones<float>(shape(1, 3, 5, 5))); }) ==
+          "kiln: input num_filter must divide group size: the input has 3 channels, " + l.name() + " has 2 groups");
+    CHECK(l.weight.state() == param_state::deferred);
+    CHECK(l.weight.shape().str() == "(4, 0, 3, 3)");
+    CHECK(l(ones<float>(shape(1, 6, 5, 5))).shape().str() == "(1, 4, 3, 3)");
+    CHECK(l.weight.shape().str() == "(4, 3, 3, 3)");
+}
+
+TEST_CASE("an input on another device of the layer's type is a device_error naming both") {
+    nn::Conv2D<nn::conv2d{.channels = 2, .kernel_size = {3, 3}, .in_channels = 1}> c;
+    c.initialize(init::Xavier{}, cpu(0));
+    CHECK(kiln_test::error_text<device_error>([&] { (void)c(ones<float>(shape(1, 1, 5, 5), cpu(1))); }) ==
+          "kiln: the input is on cpu(1) but " + c.name() + "'s parameters are on cpu(0)");
+    nn::Dense<nn::dense{.units = 2, .in_units = 3}> d;
+    d.initialize(init::Xavier{}, cpu(0));
+    CHECK(kiln_test::error_text<device_error>([&] { (void)d(ones<float>(shape(4, 3), cpu(1))); }) ==
+          "kiln: the input is on cpu(1) but " + d.name() + "'s parameters are on cpu(0)");
+}
+
 TEST_CASE("forward before initialize is Gluon's error; the layer stays usable") {
     nn::Conv2D<nn::conv2d{.channels = 1, .kernel_size = {3, 3}}> l;
     CHECK_THROWS_AS((void)l(ones<float>(shape(1, 2, 5, 5))), uninitialized_error);

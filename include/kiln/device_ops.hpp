@@ -31,7 +31,9 @@ struct device_ops<cpu> {
     struct storage {
         xtensor_bridge::aligned_buffer<T> buf;
         storage() = default;
-        storage(std::size_t n, cpu) : buf(n) {}
+        // Not inlined: one copy per element type for every tensor shape that allocates (an
+        // allocation costs far more than the call).
+        KILN_NOINLINE storage(std::size_t n, cpu) : buf(n) {}
         T* data() { return buf.data(); }
         const T* data() const { return buf.data(); }
     };

@@ -47,6 +47,7 @@ KILN_COLD KILN_DECL void warn_already_initialized(const std::string& name);
 [[noreturn]] KILN_COLD KILN_DECL void throw_wrong_context(const std::string& name, const std::string& asked,
                                                           const std::string& has);
 [[noreturn]] KILN_COLD KILN_DECL void throw_set_data_uninitialized(const std::string& name);
+
 }  // namespace detail
 
 // Non-template view of a parameter, for listings (collect_params) and printing.
@@ -61,14 +62,15 @@ public:
 
 inline std::ostream& operator<<(std::ostream& os, const parameter_base& p) { return os << p.repr(); }
 
-template <Element T, ShapeType S, Device D = cpu>
-class Parameter : public parameter_base {
+namespace detail {
+// The part of Parameter<T, S, D> that depends on its element type, rank and device but not on its
+// extents: the name, the stored initializer, the pending (deferred) initialization, and the code
+// around them. Every parameter of one (T, rank, D) shares one instantiation of it; a network has
+// about as many weight shapes as layers, and each shape compiles only what Parameter<T, S, D> adds
+// (the typed shape and tensor).
+template <Element T, std::size_t R, Device D>
+class parameter_common : public parameter_base {
 public:
-    static constexpr std::size_t R = S::rank();
-    using value_type = T;
-    using shape_type = S;
-    using device_type = D;
-    using tensor_type = Tensor<T, S, D>;
     // Stored (type-erased) initializers see the parameter through a view whose extents are all
     // runtime values, so a rank check that can only fail for some parameters is a runtime error
     // there (Gluon's text), while applying an initializer directly to a static shape checks at
@@ -76,24 +78,11 @@ public:
     using erased_view = TensorView<T, dynamic_shape<R>, D>;
     using erased_init = std::function<void(const init::desc&, erased_view)>;
 
-    explicit Parameter(std::string name, const S& shape = S{}, bool allow_deferred_init = false,
-                       dtype_style style = dtype_style::numpy_class)
-        : name_(std::move(name)), shape_(shape), allow_deferred_(allow_deferred_init), style_(style) {}
+    parameter_common(const parameter_common&) = delete;
+    parameter_common& operator=(const parameter_common&) = delete;
 
-    Parameter(const Parameter&) = delete;
-    Parameter& operator=(const Parameter&) = delete;
-
-    // ---------------------------------------------------------------- queries
     const std::string& name() const override { return name_; }
-    const S& shape() const { return shape_; }
-    std::string shape_str() const override { return shape_.str(); }
-    param_state state() const override {
-        return data_ ? param_state::initialized : pending_ ? param_state::deferred : param_state::declared;
-    }
     bool has_init() const { return static_cast<bool>(own_init_); }
-
-    // Parameter conv2_weight (shape=(1, 0, 3, 3), dtype=<class 'numpy.float32'>)
-    std::string repr() const override { return detail::parameter_repr(name_, shape_.str(), style_, dtype_name<T>()); }
 
     // The parameter's own initializer (a layer's weight_initializer / bias_initializer).
     template <init::Initializer I>
@@ -102,16 +91,93 @@ public:
     }
     void clear_init() { own_init_ = nullptr; }
 
+protected:
+    struct pending {
+        erased_init init;
+        D ctx;
+        std::optional<std::vector<T>> data;  // from set_data while deferred
+    };
+
+    // (Not inlined, here and below: each Parameter<T, S, D> calls the one copy instead of compiling
+    // its own; none of them is on a hot path.)
+    KILN_NOINLINE parameter_common(std::string name, bool allow_deferred_init, dtype_style style)
+        : name_(std::move(name)), allow_deferred_(allow_deferred_init), style_(style) {}
+    KILN_NOINLINE ~parameter_common() override {}
+
+    template <init::Initializer I>
+    static erased_init erase(const I& i) {
+        return [i](const init::desc& d, erased_view v) { i(d, v); };
+    }
+    // Runs a stored initializer on the elements at p, with extents dims.
+    KILN_NOINLINE void run(const erased_init& f, T* p, const std::size_t* dims, D ctx) const {
+        f(init::make_desc(name_), erased_view(p, shape_from<dynamic_shape<R>>(dims, R), ctx));
+    }
+    bool already_initialized(bool has_data, bool force_reinit) const {
+        if (has_data && !force_reinit) {
+            warn_already_initialized(name_);
+            return true;
+        }
+        return false;
+    }
+    // Keeps i for the first forward pass (the shape has unknown extents).
+    KILN_NOINLINE void defer(erased_init i, D ctx, const std::string& shape) {
+        if (!allow_deferred_) throw_invalid_shape(name_, shape, false);
+        pending_ = pending{std::move(i), ctx, std::nullopt};
+    }
+    void check_data(bool has_data) const {
+        if (!has_data) throw_no_data(name_, pending_.has_value());
+    }
+    std::string repr_of(const std::string& shape) const { return parameter_repr(name_, shape, style_, dtype_name<T>()); }
+
+    std::string name_;
+    bool allow_deferred_;
+    dtype_style style_;
+    erased_init own_init_;
+    std::optional<pending> pending_;
+};
+}  // namespace detail
+
+template <Element T, ShapeType S, Device D = cpu>
+class Parameter : public detail::parameter_common<T, S::rank(), D> {
+    using common = detail::parameter_common<T, S::rank(), D>;
+    using typename common::pending;
+    using common::name_;
+    using common::own_init_;
+    using common::pending_;
+
+public:
+    static constexpr std::size_t R = S::rank();
+    using value_type = T;
+    using shape_type = S;
+    using device_type = D;
+    using tensor_type = Tensor<T, S, D>;
+    using typename common::erased_init;
+    using typename common::erased_view;
+
+    explicit Parameter(std::string name, const S& shape = S{}, bool allow_deferred_init = false,
+                       dtype_style style = dtype_style::numpy_class)
+        : common(std::move(name), allow_deferred_init, style), shape_(shape) {}
+
+    // ---------------------------------------------------------------- queries
+    const S& shape() const { return shape_; }
+    std::string shape_str() const override { return shape_.str(); }
+    param_state state() const override {
+        return data_ ? param_state::initialized : pending_ ? param_state::deferred : param_state::declared;
+    }
+
+    // Parameter conv2_weight (shape=(1, 0, 3, 3), dtype=<class 'numpy.float32'>)
+    std::string repr() const override { return this->repr_of(shape_.str()); }
+
     // ---------------------------------------------------------------- initialize
     // Gluon's Parameter.initialize(init, ctx, default_init, force_reinit) with init given explicitly:
     // it wins over the parameter's own initializer.
     template <init::Initializer I>
     void initialize(const I& explicit_init, D ctx = D{}, bool force_reinit = false) {
-        if (already_initialized(force_reinit)) return;
+        if (this->already_initialized(data_.has_value(), force_reinit)) return;
         if (shape_.known()) {
-            commit(make_data(ctx, [&](tensor_type& t) { explicit_init(init::make_desc(name_), t.view()); }));
+            commit(make_data(shape_, ctx, [&](tensor_type& t) { explicit_init(init::make_desc(name_), t.view()); }));
         } else {
-            defer(erase(explicit_init), ctx);
+            defer(common::erase(explicit_init), ctx);
         }
     }
 
@@ -121,26 +187,21 @@ public:
     // A block's initialize(init): init is the *default*, used only when the parameter has none of its own.
     template <init::Initializer I>
     void initialize_default(const I& default_init, D ctx = D{}, bool force_reinit = false) {
-        if (already_initialized(force_reinit)) return;
-        erased_init chosen = own_init_ ? own_init_ : erase(default_init);
-        if (shape_.known()) {
-            commit(make_data(ctx, [&](tensor_type& t) { chosen(init::make_desc(name_), erased_view_of(t)); }));
-        } else {
-            defer(std::move(chosen), ctx);
-        }
+        if (this->already_initialized(data_.has_value(), force_reinit)) return;
+        initialize_with(own_init_ ? own_init_ : common::erase(default_init), ctx);
     }
 
     // ---------------------------------------------------------------- data
     tensor_type& data() {
-        check_data();
+        this->check_data(data_.has_value());
         return *data_;
     }
     const tensor_type& data() const {
-        check_data();
+        this->check_data(data_.has_value());
         return *data_;
     }
     tensor_type& data(D ctx) {
-        check_data();
+        this->check_data(data_.has_value());
         if (!(data_->context() == ctx)) detail::throw_wrong_context(name_, to_string(ctx), to_string(data_->context()));
         return *data_;
     }
@@ -185,6 +246,23 @@ public:
     }
 
 private:
+    // One instantiation per Parameter type, whatever the initializer's type.
+    void initialize_with(erased_init chosen, D ctx) {
+        if (shape_.known()) {
+            commit(make_data(shape_, ctx, [&](tensor_type& t) { run(chosen, t); }));
+        } else {
+            defer(std::move(chosen), ctx);
+        }
+    }
+    void run(const erased_init& f, tensor_type& t) const {
+        const auto dims = t.shape().dims();
+        common::run(f, t.data(), dims.data(), t.context());
+    }
+    void defer(erased_init i, D ctx) {
+        common::defer(std::move(i), ctx, shape_.str());
+        data_.reset();
+    }
+
     void finish_with(const S& next) {
         if (!pending_) return;
         if (!next.known()) detail::throw_invalid_shape(name_, next.str(), true);
@@ -193,47 +271,13 @@ private:
             if (p.data) {
                 kiln::detail::transfer<D, cpu>(out.data(), p.data->data(), p.data->size());
             } else {
-                p.init(init::make_desc(name_), erased_view_of(out));
+                run(p.init, out);
             }
         });
         shape_ = next;
         commit(std::move(t));
     }
 
-    struct pending {
-        erased_init init;
-        D ctx;
-        std::optional<std::vector<T>> data;  // from set_data while deferred
-    };
-
-    template <init::Initializer I>
-    static erased_init erase(const I& i) {
-        return [i](const init::desc& d, erased_view v) { i(d, v); };
-    }
-
-    static erased_view erased_view_of(tensor_type& t) {
-        const auto dims = t.shape().dims();
-        return erased_view(t.data(), shape_from<dynamic_shape<R>>(dims.data(), R), t.context());
-    }
-
-    bool already_initialized(bool force_reinit) const {
-        if (data_ && !force_reinit) {
-            detail::warn_already_initialized(name_);
-            return true;
-        }
-        return false;
-    }
-
-    void defer(erased_init i, D ctx) {
-        if (!allow_deferred_) detail::throw_invalid_shape(name_, shape_.str(), false);
-        pending_ = pending{std::move(i), ctx, std::nullopt};
-        data_.reset();
-    }
-
-    template <class F>
-    tensor_type make_data(D ctx, F&& fill) const {
-        return make_data(shape_, ctx, std::forward<F>(fill));
-    }
     template <class F>
     static tensor_type make_data(const S& s, D ctx, F&& fill) {
         tensor_type t(s, ctx, kiln::detail::uninitialized_t{});
@@ -244,10 +288,6 @@ private:
     void commit(tensor_type&& t) {
         data_.emplace(std::move(t));
         pending_.reset();
-    }
-
-    void check_data() const {
-        if (!data_) detail::throw_no_data(name_, pending_.has_value());
     }
 
     template <class Src>
@@ -279,13 +319,8 @@ private:
         data_.emplace(std::move(t));
     }
 
-    std::string name_;
     S shape_;
-    bool allow_deferred_;
-    dtype_style style_;
-    erased_init own_init_;
     std::optional<tensor_type> data_;
-    std::optional<pending> pending_;
 };
 
 // A listing of parameters, printed as Gluon's ParameterDict:

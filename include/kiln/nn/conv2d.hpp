@@ -32,6 +32,15 @@ struct conv2d {
 // channels per group (0: not known yet, printed None). The body: kiln/impl/nn/conv2d.ipp.
 KILN_DECL std::string conv2d_repr(const conv2d& opt, std::size_t in_per_group);
 
+// What a forward pass does at run time that depends on neither the element type nor the layer's
+// static settings, compiled once for every Conv2D (see KILN_DECL) instead of once per layer type:
+// checks the NCHW input extents x against a weight with w_in_per_group input channels per group
+// (Gluon's texts) and returns the kernel's parameters. The bodies: kiln/impl/nn/conv2d.ipp.
+KILN_DECL kernels::conv2d_params conv2d_forward_params(const conv2d& opt, const std::string& layer,
+                                                       const std::size_t* x, std::size_t w_in_per_group);
+// The first input of a layer with deferred in_channels: the weight's input channels per group.
+KILN_DECL std::size_t conv2d_deferred_in_per_group(const conv2d& opt, const std::string& layer, std::size_t in_channels);
+
 template <conv2d Opt, Element T = float, Device D = cpu>
 class Conv2D : public weight_bias_layer<T, Shape<Opt.channels, (Opt.in_channels ? Opt.in_channels / Opt.groups : dyn), Opt.kernel_size.h, Opt.kernel_size.w>,
                                          Shape<Opt.channels>, D, Opt.use_bias> {
@@ -91,32 +100,14 @@ public:
                           "(see Sx and Opt in this instantiation); feed an input with in_channels channels, or "
                           "leave in_channels deferred (0) to take it from the first input");
         }
-        const auto xs = x.shape();
+        const auto xd = x.shape().dims();
         this->ensure_ready([&] {
-            if (xs[1] % Opt.groups != 0)
-                throw shape_error("kiln: input num_filter must divide group size: the input has " +
-                                  std::to_string(xs[1]) + " channels, " + this->name() + " has " +
-                                  std::to_string(Opt.groups) + " groups");
-            return shape(Opt.channels, xs[1] / Opt.groups, kh, kw);
+            return shape(Opt.channels, conv2d_deferred_in_per_group(Opt, this->prefix(), xd[1]), kh, kw);
         });
 
         const auto& w = weight.data();
-        if (!(x.context() == w.context()))
-            throw device_error("kiln: the input is on " + to_string(x.context()) + " but " + name() +
-                               "'s parameters are on " + to_string(w.context()));
-        if (w.shape()[1] * Opt.groups != xs[1])
-            throw shape_error("kiln: " + name() + " expects " + std::to_string(w.shape()[1] * Opt.groups) +
-                              " input channels but the input has " + std::to_string(xs[1]) + ": input " + xs.str() +
-                              " vs weight " + w.shape().str());
-
-        kernels::conv2d_params p{};
-        p.N = xs[0], p.C = xs[1], p.H = xs[2], p.W = xs[3];
-        p.K = Opt.channels, p.R = kh, p.S = kw;
-        p.stride_h = Opt.strides.h, p.stride_w = Opt.strides.w;
-        p.pad_h = Opt.padding.h, p.pad_w = Opt.padding.w;
-        p.dil_h = Opt.dilation.h, p.dil_w = Opt.dilation.w;
-        p.groups = Opt.groups;
-        p.validate();
+        if (!(x.context() == w.context())) throw_input_elsewhere(x.context(), this->prefix(), w.context());
+        const kernels::conv2d_params p = conv2d_forward_params(Opt, this->prefix(), xd.data(), w.shape()[1]);
 
         using out_shape = Shape<Sx::static_extents[0], Opt.channels,
                                 out_extent<Sx::static_extents[2], kh, Opt.strides.h, Opt.padding.h, Opt.dilation.h>(),

@@ -65,9 +65,7 @@ public:
         const std::size_t rows = in ? xs.size() / in : 0;
         this->ensure_ready([&] { return shape(Opt.units, in); });
         const auto& w = weight.data();
-        if (!(x.context() == w.context()))
-            throw device_error("kiln: the input is on " + to_string(x.context()) + " but " + name() +
-                               "'s parameters are on " + to_string(w.context()));
+        if (!(x.context() == w.context())) throw_input_elsewhere(x.context(), this->prefix(), w.context());
         if (w.shape()[1] != in)
             throw shape_error("kiln: " + name() + " expects " + std::to_string(w.shape()[1]) +
                               " input features but the input " + xs.str() + " has " + std::to_string(in) +

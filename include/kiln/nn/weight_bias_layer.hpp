@@ -61,9 +61,14 @@ protected:
         std::lock_guard<std::mutex> lock(m_);
         if (ready_.load(std::memory_order_relaxed)) return;
         if (weight.state() == param_state::declared) (void)weight.data();  // throws Gluon's "has not been initialized"
-        if (weight.state() == param_state::deferred) weight.finish_deferred_init(infer_weight_shape());
+        // (A parameter whose shape is all static never defers: nothing to compile for it here.)
+        if constexpr (!WeightShape::is_static) {
+            if (weight.state() == param_state::deferred) weight.finish_deferred_init(infer_weight_shape());
+        }
         if constexpr (UseBias) {
-            if (bias.state() == param_state::deferred) bias.finish_deferred_init();
+            if constexpr (!BiasShape::is_static) {
+                if (bias.state() == param_state::deferred) bias.finish_deferred_init();
+            }
             if (bias.state() == param_state::declared) (void)bias.data();
         }
         ready_.store(true, std::memory_order_release);

@@ -7,4 +7,10 @@ namespace kiln::nn {
 
 KILN_DECL std::string tuple_text(hw v) { return "(" + std::to_string(v.h) + ", " + std::to_string(v.w) + ")"; }
 
+KILN_DECL void throw_input_elsewhere(const std::string& input_device, const std::string& layer,
+                                     const std::string& params_device) {
+    throw device_error("kiln: the input is on " + input_device + " but " + layer + "'s parameters are on " +
+                       params_device);
+}
+
 }  // namespace kiln::nn
