@@ -32,8 +32,8 @@ struct conv2d {
 // channels per group (0: not known yet, printed None). The body: kiln/impl/nn/conv2d.ipp.
 KILN_DECL std::string conv2d_repr(const conv2d& opt, std::size_t in_per_group);
 
-// What a forward pass does at run time that depends on neither the element type nor the layer's
-// static settings, compiled once for every Conv2D (see KILN_DECL) instead of once per layer type:
+// What a forward pass does at run time that needs neither the element type nor the settings as
+// template arguments, compiled once for every Conv2D (see KILN_DECL) instead of once per layer type:
 // checks the NCHW input extents x against a weight with w_in_per_group input channels per group
 // (Gluon's texts) and returns the kernel's parameters. The bodies: kiln/impl/nn/conv2d.ipp.
 KILN_DECL kernels::conv2d_params conv2d_forward_params(const conv2d& opt, const std::string& layer,
