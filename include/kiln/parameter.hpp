@@ -47,7 +47,6 @@ KILN_COLD KILN_DECL void warn_already_initialized(const std::string& name);
 [[noreturn]] KILN_COLD KILN_DECL void throw_wrong_context(const std::string& name, const std::string& asked,
                                                           const std::string& has);
 [[noreturn]] KILN_COLD KILN_DECL void throw_set_data_uninitialized(const std::string& name);
-
 }  // namespace detail
 
 // Non-template view of a parameter, for listings (collect_params) and printing.

@@ -35,11 +35,13 @@ KILN_DECL std::string conv2d_repr(const conv2d& opt, std::size_t in_per_group);
 // What a forward pass does at run time that needs neither the element type nor the settings as
 // template arguments, compiled once for every Conv2D (see KILN_DECL) instead of once per layer type:
 // checks the NCHW input extents x against a weight with w_in_per_group input channels per group
-// (Gluon's texts) and returns the kernel's parameters. The bodies: kiln/impl/nn/conv2d.ipp.
-KILN_DECL kernels::conv2d_params conv2d_forward_params(const conv2d& opt, const std::string& layer,
+// (Gluon's texts, naming the layer whose parameters' prefix is `prefix`) and returns the kernel's
+// parameters. The bodies: kiln/impl/nn/conv2d.ipp.
+KILN_DECL kernels::conv2d_params conv2d_forward_params(const conv2d& opt, const std::string& prefix,
                                                        const std::size_t* x, std::size_t w_in_per_group);
 // The first input of a layer with deferred in_channels: the weight's input channels per group.
-KILN_DECL std::size_t conv2d_deferred_in_per_group(const conv2d& opt, const std::string& layer, std::size_t in_channels);
+KILN_DECL std::size_t conv2d_deferred_in_per_group(const conv2d& opt, const std::string& prefix,
+                                                   std::size_t in_channels);
 
 template <conv2d Opt, Element T = float, Device D = cpu>
 class Conv2D : public weight_bias_layer<T, Shape<Opt.channels, (Opt.in_channels ? Opt.in_channels / Opt.groups : dyn), Opt.kernel_size.h, Opt.kernel_size.w>,

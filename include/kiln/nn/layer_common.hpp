@@ -21,6 +21,9 @@ struct hw {
 // "(3, 3)"
 KILN_DECL std::string tuple_text(hw v);
 
+// A layer's name from its parameters' prefix: "conv0_" -> "conv0" (Gluon's Block.name).
+inline std::string layer_name(const std::string& prefix) { return prefix.substr(0, prefix.size() - 1); }
+
 // A forward whose input is on another device of the layer's device type (cpu(0) vs cpu(1), gpu(0)
 // vs gpu(1)): "kiln: the input is on gpu(1) but conv0's parameters are on gpu(0)".
 [[noreturn]] KILN_COLD KILN_DECL void throw_input_elsewhere(const std::string& input_device, const std::string& layer,
@@ -28,7 +31,7 @@ KILN_DECL std::string tuple_text(hw v);
 // The same from the devices and the layer's prefix ("conv0_"), out of the forward pass's way.
 template <class D>
 [[noreturn]] KILN_COLD KILN_NOINLINE void throw_input_elsewhere(D input, const std::string& prefix, D params) {
-    throw_input_elsewhere(to_string(input), prefix.substr(0, prefix.size() - 1), to_string(params));
+    throw_input_elsewhere(to_string(input), layer_name(prefix), to_string(params));
 }
 
 // A forward whose input lives on another device type than the layer's parameters does not compile.

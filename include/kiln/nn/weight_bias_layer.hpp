@@ -12,6 +12,7 @@
 
 #include "../naming.hpp"
 #include "../parameter.hpp"
+#include "layer_common.hpp"
 
 namespace kiln::nn {
 
@@ -22,7 +23,7 @@ public:
     weight_bias_layer& operator=(const weight_bias_layer&) = delete;
 
     const std::string& prefix() const { return prefix_; }
-    std::string name() const { return prefix_.substr(0, prefix_.size() - 1); }
+    std::string name() const { return layer_name(prefix_); }
 
     // Block.initialize(init=Uniform(), ctx, force_reinit): init is the default for parameters that
     // have no initializer of their own.

@@ -18,20 +18,20 @@ KILN_DECL std::string conv2d_repr(const conv2d& opt, std::size_t in_per_group) {
     return s;
 }
 
-// (layer is the prefix, "conv0_": the name without its last character.)
-KILN_DECL std::size_t conv2d_deferred_in_per_group(const conv2d& opt, const std::string& layer, std::size_t in_channels) {
+KILN_DECL std::size_t conv2d_deferred_in_per_group(const conv2d& opt, const std::string& prefix,
+                                                   std::size_t in_channels) {
     if (in_channels % opt.groups != 0)
         throw shape_error("kiln: input num_filter must divide group size: the input has " + std::to_string(in_channels) +
-                          " channels, " + layer.substr(0, layer.size() - 1) + " has " + std::to_string(opt.groups) +
+                          " channels, " + layer_name(prefix) + " has " + std::to_string(opt.groups) +
                           " groups");
     return in_channels / opt.groups;
 }
 
-KILN_DECL kernels::conv2d_params conv2d_forward_params(const conv2d& opt, const std::string& layer,
+KILN_DECL kernels::conv2d_params conv2d_forward_params(const conv2d& opt, const std::string& prefix,
                                                        const std::size_t* x, std::size_t w_in_per_group) {
     if (w_in_per_group * opt.groups != x[1]) {
         const std::size_t w[4] = {opt.channels, w_in_per_group, opt.kernel_size.h, opt.kernel_size.w};
-        throw shape_error("kiln: " + layer.substr(0, layer.size() - 1) + " expects " +
+        throw shape_error("kiln: " + layer_name(prefix) + " expects " +
                           std::to_string(w_in_per_group * opt.groups) + " input channels but the input has " +
                           std::to_string(x[1]) + ": input " + detail::extents_text(x, 4) + " vs weight " +
                           detail::extents_text(w, 4));
