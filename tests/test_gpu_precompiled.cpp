@@ -268,11 +268,6 @@ TEST_CASE_TEMPLATE("precompiled: unary functions", T, float, double) {
         CAPTURE(n);
         const auto av = values<T>(n, 21u);
         const auto pos = values<T>(n, 22u, 1e-3, 50.0);  // log / sqrt of positive values too
-        // The cpu's double log (xsimd 8.1) is wrong for subnormal inputs (log(4.9e-324) gives -746.5
-        // instead of -744.4): compare exp, log, sigmoid and tanh on normal numbers only.
-        auto normal_only = av;
-        for (auto& x : normal_only)
-            if (std::fpclassify(x) == FP_SUBNORMAL) x = std::numeric_limits<T>::min();
         auto exact = [&](const char* what, const std::vector<T>& in, auto make) {
             auto [c, g] = both<T>(in, in, make);
             check_identical(c, g, std::string(type_name<T>()) + " " + what);
@@ -286,11 +281,12 @@ TEST_CASE_TEMPLATE("precompiled: unary functions", T, float, double) {
         exact("relu(a)", av, [](auto& a, auto&) { return relu(a); });
         exact("sqrt(a)", av, [](auto& a, auto&) { return sqrt(a); });
         exact("sqrt(a > 0)", pos, [](auto& a, auto&) { return sqrt(a); });
-        close("exp(a)", normal_only, [](auto& a, auto&) { return exp(a); });
-        close("log(a)", normal_only, [](auto& a, auto&) { return log(a); });
+        // subnormal inputs included (av and pos hold denorm_min): the cpu's log rescales them
+        close("exp(a)", av, [](auto& a, auto&) { return exp(a); });
+        close("log(a)", av, [](auto& a, auto&) { return log(a); });
         close("log(a > 0)", pos, [](auto& a, auto&) { return log(a); });
-        close("sigmoid(a)", normal_only, [](auto& a, auto&) { return sigmoid(a); });
-        close("tanh(a)", normal_only, [](auto& a, auto&) { return tanh(a); });
+        close("sigmoid(a)", av, [](auto& a, auto&) { return sigmoid(a); });
+        close("tanh(a)", av, [](auto& a, auto&) { return tanh(a); });
     }
 }
 

@@ -243,6 +243,17 @@ TEST_CASE("cpu and gpu tags draw bit-identical tensors (SIMD body + tail vs at(i
         // fused with other operators
         both([&](auto ctx) { return random::uniform<float>(s, k, -1.f, 1.f, ctx) * 0.125f + 1.f; });
         both([&](auto ctx) { return random::normal<double>(s, k, 0., 1., ctx) * random::uniform<double>(s, k, 0., 1., ctx); });
+        // into a view one element past an aligned address (under CUDA the kernel then stores element
+        // by element instead of 16 bytes at a time)
+        auto unaligned = [&](auto zero, auto make) {
+            using T = decltype(zero);
+            Tensor<T, Shape<dyn>, gpu> buf(shape(n + 1), gpu(0));
+            auto view = buf.slice(1, n + 1);
+            view = make(gpu(0));
+            CHECK(same_bits(eval(make(cpu(0))).to_vector(), view.to_vector()));
+        };
+        unaligned(0.f, [&](auto ctx) { return random::uniform<float>(s, k, -1.f, 1.f, ctx); });
+        unaligned(0., [&](auto ctx) { return random::normal<double>(s, k, 0.5, 2., ctx); });
     }
 }
 #endif

@@ -21,6 +21,7 @@
 #include <kiln/nn/conv2d_kernels.hpp>
 
 #include <cuda_runtime_api.h>
+#include <nvtx3/nvToolsExt.h>
 
 #include "timing.cuh"
 
@@ -169,15 +170,28 @@ void run_kiln(const problem<T>& pr, const dev_buf<T>& x, const dev_buf<T>& w, co
         std::printf("@check plan FAIL geometry does not fit the igemm kernel\n");
 }
 
-// One configuration on one forced plan against conv2d_reference; max |y - ref| / max(|ref|, 1).
+// One configuration on one forced plan against conv2d_reference: max |y - ref| / max(mag, 1e-30),
+// where mag = sum |w x| + |b| over the output's terms (the same convolution on absolute values).
+// Relative to the magnitude of its terms, a dot product's rounding error does not grow with its
+// depth as it does relative to |ref| (a sum of 1170 products of U(-1, 1) numbers in FP32, in
+// order: about 2e-5 of max(|ref|, 1) but 1.3e-7 of mag; 2.6e-7 at depth 144), so one tolerance
+// holds for every configuration.
 template <class T>
 double plan_error(const conv2d_params& p, const ig::plan& pl, bool tf32, bool bias, std::mt19937& rng) {
     std::uniform_real_distribution<double> u(-1.0, 1.0);
-    std::vector<T> hx(p.x_size()), hw(p.w_size()), hb(p.K), ref(p.y_size());
+    std::vector<T> hx(p.x_size()), hw(p.w_size()), hb(p.K), ref(p.y_size()), mag(p.y_size());
     for (auto& v : hx) v = T(u(rng));
     for (auto& v : hw) v = T(u(rng));
     for (auto& v : hb) v = T(u(rng));
     kiln::nn::kernels::conv2d_reference(p, hx.data(), hw.data(), bias ? hb.data() : nullptr, ref.data());
+    {
+        auto absolute = [](std::vector<T> v) {
+            for (auto& e : v) e = std::fabs(e);
+            return v;
+        };
+        const std::vector<T> ax = absolute(hx), aw = absolute(hw), ab = absolute(hb);
+        kiln::nn::kernels::conv2d_reference(p, ax.data(), aw.data(), bias ? ab.data() : nullptr, mag.data());
+    }
     dev_buf<T> x(hx), w(hw), b(hb), y(p.y_size());
     cuda_ok(cudaMemset(y.p, 0xFF, y.n * sizeof(T)), "cudaMemset");
     if (!ig::conv2d_igemm(p, x.p, w.p, bias ? b.p : nullptr, y.p, tf32, &pl)) return INFINITY;
@@ -185,7 +199,7 @@ double plan_error(const conv2d_params& p, const ig::plan& pl, bool tf32, bool bi
     const std::vector<T> got = y.get();
     double worst = 0;
     for (std::size_t i = 0; i < ref.size(); ++i) {
-        const double r = ref[i], e = std::fabs(double(got[i]) - r) / std::max(std::fabs(r), 1.0);
+        const double r = ref[i], e = std::fabs(double(got[i]) - r) / std::max(double(mag[i]), 1e-30);
         if (!(e <= worst)) worst = std::isnan(e) ? INFINITY : e;
     }
     return worst;
@@ -221,13 +235,15 @@ bool check_all_plans(bool quick, bool tf32_capable) {
             for (int sp = 1; sp <= 3; ++sp) {
                 const ig::plan pl = ig::make_plan(g, c, sp);
                 if (pl.splits != sp) continue;
-                report(plan_error<float>(p, pl, false, bias, rng), 1e-5, "f32", pl);
+                // FP32: about 8x the largest error of an in-order FP32 dot product (above); TF32:
+                // each product's inputs rounded to 10 mantissa bits, at most 2 * 2^-11 of mag
+                report(plan_error<float>(p, pl, false, bias, rng), 2e-6, "f32", pl);
                 if (tf32_capable && sp == 1 + int(i % 3))  // TF32: one split count per configuration
-                    report(plan_error<float>(p, pl, true, bias, rng), 2e-2, "tf32", pl);
+                    report(plan_error<float>(p, pl, true, bias, rng), 2e-3, "tf32", pl);
             }
         for (int sp = 1; sp <= 2; ++sp) {
             const ig::plan pl = ig::make_plan(g, 0, sp);
-            if (pl.splits == sp) report(plan_error<double>(p, pl, false, bias, rng), 1e-12, "f64", pl);
+            if (pl.splits == sp) report(plan_error<double>(p, pl, false, bias, rng), 1e-14, "f64", pl);
         }
     }
     std::printf("@check plan_coverage %s %d runs on %zu configurations, %d failed\n", bad ? "FAIL" : "ok", runs,
@@ -246,11 +262,12 @@ std::string fmt(const char* f, double v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool quick = false, sweep = true;
+    bool quick = false, sweep = true, coverage = true;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--quick") quick = true;
         if (a == "--no-sweep") sweep = false;
+        if (a == "--no-coverage") coverage = false;  // skip check_all_plans (for profiling runs)
     }
     int count = 0;
     if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
@@ -265,7 +282,7 @@ int main(int argc, char** argv) {
     std::printf("@check reference_at %s\n", ref_ok ? "ok" : "FAIL");
     if (!ref_ok) return 1;
 
-    if (!check_all_plans(quick, prop.major >= 8)) g_failed = true;
+    if (coverage && !check_all_plans(quick, prop.major >= 8)) g_failed = true;
 
     const double target = quick ? 20.0 : 100.0;
     std::printf("\nConv2D forward, kiln implicit GEMM on gpu(0), FP32 exact (FFMA), 3x3 pad 1 stride 1\n");
@@ -287,7 +304,14 @@ int main(int argc, char** argv) {
                 info.cfg = pl.cfg, info.splits = pl.splits, info.cfg_name = ig::float_configs[pl.cfg].name;
             }
             cuda_ok(cudaMemset(y.p, 0xFF, y.n * sizeof(float)), "cudaMemset");  // NaN: unwritten outputs show
-            run_kiln(pr, x, w, b, y);
+            {
+                // an NVTX range around the first call, so that a profiler can pick this one:
+                // ncu --nvtx --nvtx-include "conv_S3_N32/" --launch-count 1 conv_bench --no-coverage
+                const std::string range = std::string("conv_") + s.name + "_N" + std::to_string(N);
+                nvtxRangePushA(range.c_str());
+                run_kiln(pr, x, w, b, y);
+                nvtxRangePop();
+            }
             cuda_ok(cudaDeviceSynchronize(), "conv2d_forward (kiln igemm)");
             const double err = max_error(pr, y.get());
             const bool ok = err <= tol;

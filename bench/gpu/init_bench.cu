@@ -16,6 +16,7 @@
 #include <kiln/init.hpp>
 
 #include <cuda_runtime_api.h>
+#include <nvtx3/nvToolsExt.h>
 
 #include "timing.cuh"
 
@@ -37,6 +38,19 @@ __global__ void copy_kernel(const float4* __restrict__ src, float4* __restrict__
     for (std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n4;
          i += std::size_t(gridDim.x) * blockDim.x)
         dst[i] = src[i];
+}
+
+// Diagnostic: the draws of node e for n elements, 4 per thread as the fill kernel, without storing
+// them (a sum that is never 12345 keeps them alive): the compute-only time of a fill.
+template <class Node>
+__global__ void draws_only_kernel(Node e, std::size_t n, float* sink) {
+    const std::size_t groups = n / 4, stride = std::size_t(gridDim.x) * blockDim.x;
+    float acc = 0;
+    for (std::size_t g = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; g < groups; g += stride) {
+        const std::size_t i = g << 2;
+        acc += e.at(i) + e.at(i | 1) + e.at(i | 2) + e.at(i | 3);
+    }
+    if (acc == 12345.0f) *sink = acc;
 }
 
 void check(bool ok, const std::string& what, const std::string& detail = "") {
@@ -123,6 +137,13 @@ int main(int argc, char** argv) {
         auto t = kiln::zeros<float>(kiln::shape(std::size_t(512), std::size_t(512), small ? 3 : n / (512 * 512),
                                                 small ? 3 : std::size_t(1)),
                                     gpu(0));
+        {
+            // one call in an NVTX range, for a profiler: ncu --nvtx --nvtx-include "init_xavier_N/"
+            const std::string range = "init_xavier_" + std::to_string(n);
+            nvtxRangePushA(range.c_str());
+            xavier(desc, t.view());
+            nvtxRangePop();
+        }
         const double ms_x = time_ms([&] { xavier(desc, t.view()); }, target);
         const double scale = xavier.scale(t.shape());
         {
@@ -161,6 +182,34 @@ int main(int argc, char** argv) {
                     "(%5.1f%%)\n",
                     n, gx, 100 * gx / copy_ref, gn, 100 * gn / copy_ref);
         std::printf("@init xavier_uniform %zu %.1f %.5f\n@init normal %zu %.1f %.5f\n", n, gx, ms_x, n, gn, ms_n);
+    }
+    {
+        // Where a fill's time goes: the same draws with no stores, as written bytes / time.
+        float* sink = nullptr;
+        cuda_ok(cudaMalloc(&sink, sizeof(float)), "cudaMalloc (sink)");
+        const kiln::random::key k = kiln::random::key_for("w");
+        const std::size_t groups = big / 4;
+        const auto blocks = unsigned(std::min<std::size_t>((groups + 255) / 256, std::size_t(1) << 20));
+        const kiln::node::uniform_random<float> un{k, -0.07f, 0.07f};
+        const kiln::node::normal_random<float> nn{k, 0.0f, 0.01f};
+        const double ms_u = time_ms(
+            [&] {
+                draws_only_kernel<<<blocks, 256>>>(un, big, sink);
+                cuda_ok(cudaGetLastError(), "draws_only_kernel launch");
+            },
+            target);
+        const double ms_nn = time_ms(
+            [&] {
+                draws_only_kernel<<<blocks, 256>>>(nn, big, sink);
+                cuda_ok(cudaGetLastError(), "draws_only_kernel launch");
+            },
+            target);
+        const double bytes = double(big) * sizeof(float);
+        std::printf("draws without stores (compute only), %zu elements: uniform %8.1f GB/s, normal %8.1f GB/s\n", big,
+                    bytes / (ms_u * 1e6), bytes / (ms_nn * 1e6));
+        std::printf("@draws uniform %zu %.1f\n@draws normal %zu %.1f\n", big, bytes / (ms_u * 1e6), big,
+                    bytes / (ms_nn * 1e6));
+        cudaFree(sink);
     }
     std::printf("@check init_bench %s\n", g_failed ? "FAIL" : "ok");
     return g_failed ? 1 : 0;

@@ -8,7 +8,8 @@
 #include <cuda_runtime_api.h>
 
 #include <kiln/expr_nodes.hpp>  // node::draws_counter_blocks
-#include <kiln/gpu/buffer.hpp>  // gpu_detail::check_cuda
+#include <kiln/gpu/buffer.hpp>          // gpu_detail::check_cuda
+#include <kiln/gpu/grouped_kernel.hpp>  // gpu_detail::launch_grouped
 
 namespace kiln::gpu_lib::detail {
 
@@ -22,22 +23,6 @@ __global__ void elementwise_kernel(T* dst, Node e, std::size_t n) {
         dst[i] = e.at(i);
 }
 
-// The same with 4 consecutive elements per thread, for trees that draw counter-based random numbers
-// (node::draws_counter_blocks): the 4 elements share one Philox block (float), which the compiler
-// computes once because element 4g is unconditional and dominates the guarded ones.
-template <class T, class Node>
-__global__ void grouped_kernel(T* dst, Node e, std::size_t n) {
-    const std::size_t groups = (n + 3) / 4;
-    const std::size_t stride = static_cast<std::size_t>(blockDim.x) * gridDim.x;
-    for (std::size_t g = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; g < groups; g += stride) {
-        const std::size_t i = g << 2;
-        dst[i] = e.at(i);
-        if ((i | 1) < n) dst[i | 1] = e.at(i | 1);
-        if ((i | 2) < n) dst[i | 2] = e.at(i | 2);
-        if ((i | 3) < n) dst[i | 3] = e.at(i | 3);
-    }
-}
-
 inline constexpr unsigned threads_per_block = 256;
 inline constexpr std::size_t max_blocks = std::size_t{1} << 20;
 
@@ -48,14 +33,13 @@ template <class T, class Node>
 void launch_elementwise(T* dst, std::size_t n, const Node& e) {
     if (n == 0) return;
     if constexpr (node::draws_counter_blocks<Node>::value) {
-        const std::size_t groups = (n + 3) / 4;
-        const std::size_t blocks = std::min((groups + threads_per_block - 1) / threads_per_block, max_blocks);
-        grouped_kernel<<<static_cast<unsigned>(blocks), threads_per_block>>>(dst, e, n);
+        // 4 consecutive elements per thread, vector stores (kiln/gpu/grouped_kernel.hpp)
+        gpu_detail::launch_grouped(dst, e, n, "cudaLaunchKernel (kiln random fill kernel)");
     } else {
         const std::size_t blocks = std::min((n + threads_per_block - 1) / threads_per_block, max_blocks);
         elementwise_kernel<<<static_cast<unsigned>(blocks), threads_per_block>>>(dst, e, n);
+        gpu_detail::check_cuda(cudaGetLastError(), "cudaLaunchKernel (kiln element-wise kernel)");
     }
-    gpu_detail::check_cuda(cudaGetLastError(), "cudaLaunchKernel (kiln element-wise kernel)");
 }
 
 }  // namespace kiln::gpu_lib::detail

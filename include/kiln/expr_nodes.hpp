@@ -64,7 +64,29 @@ KILN_DEFINE_OP2(minimum, using kiln::math::min; return min(a, b))
 KILN_DEFINE_OP1(negate, return -a)
 KILN_DEFINE_OP1(abs_, using kiln::math::abs; return abs(a))
 KILN_DEFINE_OP1(exp_, using kiln::math::exp; return exp(a))
-KILN_DEFINE_OP1(log_, using kiln::math::log; return log(a))
+struct log_ {
+    template <class X>
+        requires std::is_arithmetic_v<X>
+    KILN_HD X operator()(X a) const {
+        using kiln::math::log;
+        return log(a);
+    }
+    // A SIMD batch (the cpu executor). xsimd's double log is wrong for subnormal inputs (log(1e-310)
+    // gives -746.5, not -713.8; its float log is right): those are scaled by 2^54 into the normal
+    // range, and 54 ln 2 is subtracted from their logarithm.
+    template <class X>
+        requires(!std::is_arithmetic_v<X>)
+    X operator()(const X& a) const {
+        using kiln::math::log;
+        if constexpr (std::is_same_v<typename X::value_type, double>) {
+            const auto subnormal = a < X(0x1p-1022);  // and zeros and negatives: log gives -inf, NaN
+            const X r = log(select(subnormal, a * X(0x1p54), a));
+            return select(subnormal, r - X(54.0 * 0.693147180559945309417), r);
+        } else {
+            return log(a);
+        }
+    }
+};
 KILN_DEFINE_OP1(sqrt_, using kiln::math::sqrt; return sqrt(a))
 KILN_DEFINE_OP1(tanh_, using kiln::math::tanh; return tanh(a))
 KILN_DEFINE_OP1(relu, using kiln::math::max; return max(a, X(0)))

@@ -14,6 +14,9 @@
 #include <kiln/expr_nodes.hpp>
 #include <kiln/gpu/buffer.hpp>
 #include <kiln/third_party/thrust.hpp>
+#if defined(KILN_GPU_BACKEND_CUDA)
+#include <kiln/gpu/grouped_kernel.hpp>
+#endif
 
 namespace kiln::gpu_exec {
 
@@ -52,9 +55,14 @@ void assign(T* dst, const Node& e, std::size_t n) {
     if constexpr (node::draws_counter_blocks<Node>::value) {
         // Random trees: 4 consecutive elements per thread (one Philox block per 4 floats, not per
         // element). Every element still reads only its own operands, so in-place assignment holds.
+#if defined(KILN_GPU_BACKEND_CUDA)
+        // CUDA: kiln's own kernel, which also stores each group with vector stores
+        gpu_detail::launch_grouped(dst, e, n, "cudaLaunchKernel (kiln random expression kernel)");
+#else
         gpu_detail::thrust_checked("the expression kernel (thrust::for_each)", [&] {
             thrust::for_each(thrust::device, first, first + (n + 3) / 4, grouped_element<T, Node>{dst, e, n});
         });
+#endif
         return;
     }
     gpu_detail::thrust_checked("the expression kernel (thrust::transform)", [&] {

@@ -1,0 +1,84 @@
+// kiln/gpu/grouped_kernel.hpp (CUDA, nvcc only): the kernel that evaluates a tree drawing
+// counter-based random numbers (node::draws_counter_blocks), used by the fused executor
+// (kiln/gpu/executor.hpp) and by libkiln_cuda (cuda/src/launch.cuh).
+//
+// Each thread computes 4 consecutive elements 4g .. 4g+3: for float they share one Philox block,
+// which the compiler then computes once instead of 4 times (element 4g is unconditional and
+// dominates the others). When dst is 16-byte aligned a full group is written with vector stores
+// (one 16-byte store per 4 floats, two per 4 doubles), so that each store instruction of a warp
+// covers 512 contiguous bytes instead of 32 words 16 bytes apart. Every element reads only its own
+// operands and a thread reads its 4 before it writes them, so dst may be an operand (in place).
+#pragma once
+
+#if !defined(__CUDACC__)
+#error "kiln/gpu/grouped_kernel.hpp holds CUDA kernels: include it from files compiled by nvcc only"
+#endif
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include <cuda_runtime_api.h>
+
+#include <kiln/gpu/buffer.hpp>  // gpu_detail::check_cuda
+
+namespace kiln::gpu_detail {
+
+// Whether 4 consecutive elements of T have a vector store here, and that store.
+template <class T>
+inline constexpr bool has_quad_store = std::is_same_v<T, float> || std::is_same_v<T, double>;
+
+__device__ __forceinline__ void store_quad(float* p, float a, float b, float c, float d) {
+    *reinterpret_cast<float4*>(p) = make_float4(a, b, c, d);
+}
+__device__ __forceinline__ void store_quad(double* p, double a, double b, double c, double d) {
+    reinterpret_cast<double2*>(p)[0] = make_double2(a, b);
+    reinterpret_cast<double2*>(p)[1] = make_double2(c, d);
+}
+
+// dst[i] = e.at(i) for i < n, by groups of 4 per thread (grid-stride). Vector: dst is 16-byte
+// aligned and T has a quad store.
+template <bool Vector, class T, class Node>
+__global__ void __launch_bounds__(256) grouped_kernel(T* dst, Node e, std::size_t n) {
+    const std::size_t groups = (n + 3) / 4;
+    const std::size_t stride = static_cast<std::size_t>(blockDim.x) * gridDim.x;
+    for (std::size_t g = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; g < groups; g += stride) {
+        const std::size_t i = g << 2;
+        const T a = e.at(i);
+        if constexpr (Vector) {
+            if (i + 4 <= n) {
+                store_quad(dst + i, a, e.at(i | 1), e.at(i | 2), e.at(i | 3));
+                continue;
+            }
+        }
+        dst[i] = a;
+        if ((i | 1) < n) dst[i | 1] = e.at(i | 1);
+        if ((i | 2) < n) dst[i | 2] = e.at(i | 2);
+        if ((i | 3) < n) dst[i | 3] = e.at(i | 3);
+    }
+}
+
+inline constexpr unsigned grouped_threads = 256;
+inline constexpr std::size_t grouped_max_blocks = std::size_t{1} << 20;
+
+// One launch on the current device and the default stream, checked with cudaGetLastError (a fault
+// inside the kernel surfaces at the next synchronizing call, as a device_error naming that call).
+template <class T, class Node>
+void launch_grouped(T* dst, const Node& e, std::size_t n, const char* what) {
+    if (n == 0) return;
+    const std::size_t groups = (n + 3) / 4;
+    const auto blocks =
+        static_cast<unsigned>(std::min((groups + grouped_threads - 1) / grouped_threads, grouped_max_blocks));
+    if constexpr (has_quad_store<T>) {
+        if (reinterpret_cast<std::uintptr_t>(dst) % 16 == 0) {
+            grouped_kernel<true><<<blocks, grouped_threads>>>(dst, e, n);
+            check_cuda(cudaGetLastError(), what);
+            return;
+        }
+    }
+    grouped_kernel<false><<<blocks, grouped_threads>>>(dst, e, n);
+    check_cuda(cudaGetLastError(), what);
+}
+
+}  // namespace kiln::gpu_detail
