@@ -1,4 +1,4 @@
-// kiln/gpu/grouped_kernel.hpp (CUDA, nvcc only): the kernel that evaluates a tree drawing
+// kiln/gpu/grouped_kernel.hpp (CUDA; empty for host compilers): the kernel that evaluates a tree drawing
 // counter-based random numbers (node::draws_counter_blocks), used by the fused executor
 // (kiln/gpu/executor.hpp) and by libkiln_cuda (cuda/src/launch.cuh).
 //
@@ -10,9 +10,8 @@
 // operands and a thread reads its 4 before it writes them, so dst may be an operand (in place).
 #pragma once
 
-#if !defined(__CUDACC__)
-#error "kiln/gpu/grouped_kernel.hpp holds CUDA kernels: include it from files compiled by nvcc only"
-#endif
+// CUDA kernels: a host compiler sees nothing below (as in conv2d_igemm.hpp's CUDA part).
+#if defined(__CUDACC__)
 
 #include <algorithm>
 #include <cstddef>
@@ -82,3 +81,5 @@ void launch_grouped(T* dst, const Node& e, std::size_t n, const char* what) {
 }
 
 }  // namespace kiln::gpu_detail
+
+#endif  // __CUDACC__
