@@ -253,6 +253,53 @@ bool check_all_plans(bool quick, bool tf32_capable) {
     return bad == 0;
 }
 
+std::string fmt(const char* f, double v);
+
+// ---- experiments: tile configurations the planner does not use (bench only), launched directly
+// with a K slicing in multiples of the configuration's BK; each result checked before it is timed.
+template <class Cfg>
+bool run_variant(const problem<float>& pr, const dev_buf<float>& x, const dev_buf<float>& w,
+                 const dev_buf<float>& b, dev_buf<float>& y, int splits, dev_buf<float>& ws) {
+    const conv2d_params& p = pr.p;
+    const ig::conv_geometry g0 = ig::make_geometry(p, 1, Cfg::BK);
+    const int steps = ig::ceil_div(g0.CRS, Cfg::BK);
+    const int chunk = ig::ceil_div(steps, splits) * Cfg::BK;
+    const int sp = ig::ceil_div(g0.CRS, chunk);
+    ig::igemm_args<float> a{x.p, w.p, b.p, y.p, sp > 1 ? ws.p : nullptr, ig::make_geometry(p, sp, chunk)};
+    if (sp > 1 && ws.n < std::size_t(sp) * p.K * std::size_t(a.g.Ngemm)) return false;
+    const ig::grid_size gs = ig::grid_dims<Cfg>(a.g);
+    ig::conv2d_igemm_kernel<Cfg, false><<<dim3(gs.x, gs.y, gs.z), Cfg::NT>>>(a);
+    cuda_ok(cudaGetLastError(), "conv2d_igemm_kernel (variant)");
+    if (sp > 1) {
+        const long long total = (long long)p.y_size();
+        ig::conv2d_splitk_reduce_kernel<float><<<unsigned(std::min<long long>((total + 255) / 256, 65535LL * 16)), 256>>>(
+            a, total);
+        cuda_ok(cudaGetLastError(), "conv2d_splitk_reduce_kernel (variant)");
+    }
+    return true;
+}
+
+template <class Cfg>
+void measure_variant(const char* name, const char* shape, const problem<float>& pr, const dev_buf<float>& x,
+                     const dev_buf<float>& w, const dev_buf<float>& b, dev_buf<float>& y, dev_buf<float>& ws,
+                     double target, std::string& line) {
+    for (int sp : {1, 2, 4}) {
+        cuda_ok(cudaMemset(y.p, 0xFF, y.n * sizeof(float)), "cudaMemset");
+        if (!run_variant<Cfg>(pr, x, w, b, y, sp, ws)) continue;
+        cuda_ok(cudaDeviceSynchronize(), "conv2d_igemm (variant)");
+        const double e = max_error(pr, y.get());
+        if (!(e <= 1e-4)) {
+            g_failed = true;
+            std::printf("@check conv_variant %s N=%zu %s splits %d FAIL err=%.3g\n", shape, pr.p.N, name, sp, e);
+            continue;
+        }
+        const double ms = time_ms([&] { run_variant<Cfg>(pr, x, w, b, y, sp, ws); }, target);
+        const double gf = flops(pr.p) / (ms * 1e6);
+        std::printf("@conv_variant %s %zu %s %d %.1f %.3g\n", shape, pr.p.N, name, sp, gf, e);
+        line += std::string(" ") + name + "/" + std::to_string(sp) + ": " + fmt("%.0f", gf);
+    }
+}
+
 std::string fmt(const char* f, double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, f, v);
@@ -389,6 +436,36 @@ int main(int argc, char** argv) {
                 std::printf("%s\n", line.c_str());
             }
         }
+
+    // experiments: the 128x128 tile with other BK, launch bounds and B columns per thread (not used
+    // by the planner; for the next kernel change)
+    if (sweep && !quick) {
+        using ig::tile_config;
+        std::printf("\nExperiments, FP32 FFMA, tile variants, 128x128 unless named (bk: kk per step; minb: "
+                    "launch-bounds blocks per SM, 2 caps registers at 128; bc: B columns per thread)\n");
+        for (const auto& s : shapes) {
+            if (s.C != 512 && std::string(s.name) != "S2") continue;
+            const conv2d_params p = make(32, s.C, s.HW, s.K);
+            const auto pr = make_problem<float>(p, 39u);
+            dev_buf<float> x(pr.x), w(pr.w), b(pr.b), y(p.y_size()), ws(4 * p.K * p.N * p.P() * p.Q());
+            std::string line = std::string("     ") + s.name + " N=32 (variant/splits: GFLOP/s):";
+            measure_variant<tile_config<float, 128, 128, 8, 8, 2, 8, 2>>("bk8.minb2.bc2", s.name, pr, x, w, b, y, ws,
+                                                                         target / 4, line);
+            measure_variant<tile_config<float, 128, 128, 8, 8, 2, 8, 1>>("bk8.minb1.bc2", s.name, pr, x, w, b, y, ws,
+                                                                         target / 4, line);
+            measure_variant<tile_config<float, 128, 128, 8, 8, 4, 8, 2>>("bk8.minb2.bc4", s.name, pr, x, w, b, y, ws,
+                                                                         target / 4, line);
+            measure_variant<tile_config<float, 128, 128, 8, 8, 2, 16, 1>>("bk16.minb1.bc2", s.name, pr, x, w, b, y,
+                                                                          ws, target / 4, line);
+            measure_variant<tile_config<float, 128, 128, 8, 8, 2, 16, 2>>("bk16.minb2.bc2", s.name, pr, x, w, b, y,
+                                                                          ws, target / 4, line);
+            measure_variant<tile_config<float, 128, 128, 8, 8, 4, 16, 1>>("bk16.minb1.bc4", s.name, pr, x, w, b, y,
+                                                                          ws, target / 4, line);
+            measure_variant<tile_config<float, 128, 256, 8, 16, 8, 8, 1>>("128x256.bk8.minb1.bc8", s.name, pr, x, w, b,
+                                                                           y, ws, target / 4, line);
+            std::printf("%s\n", line.c_str());
+        }
+    }
 
     // double: correctness and speed on one shape
     {

@@ -153,10 +153,15 @@ struct igemm_args {
 // Tile configurations. 256 threads; thread (ty, tx) = (tid / (BN/TN), tid % (BN/TN)) owns rows
 // gi*ROW_STRIDE + ty*4 + {0..3} (gi < TM/4) and columns gj*COL_STRIDE + tx*4 + {0..3} (gj < TN/4),
 // so its shared-memory reads are 4-element vectors and a warp reads 16 consecutive vectors of B.
-template <class T, int BM_, int BN_, int TM_, int TN_, int B_COLS_ = BN_ / 32>
+// BK_ (kk per step) and MINB_ (the kernel's __launch_bounds__ minimum of resident blocks per SM,
+// which caps its registers: 2 -> 128 per thread) are 8 and 2 for every configuration the planner
+// uses; bench/gpu/conv_bench measures other values on the GPU (FFMA only: the TF32 step is one
+// k = 8 fragment).
+template <class T, int BM_, int BN_, int TM_, int TN_, int B_COLS_ = BN_ / 32, int BK_ = 8, int MINB_ = 2>
 struct tile_config {
     using value_type = T;
-    static constexpr int BM = BM_, BN = BN_, BK = 8, TM = TM_, TN = TN_;
+    static constexpr int BM = BM_, BN = BN_, BK = BK_, TM = TM_, TN = TN_;
+    static constexpr int MIN_BLOCKS = MINB_;
     static constexpr int TX = BN / TN, TY = BM / TM;  // thread grid of the math
     static constexpr int NT = TX * TY;                // threads per block
     static constexpr int ROW_STRIDE = 4 * TY, COL_STRIDE = 4 * TX;
@@ -473,6 +478,7 @@ struct tf32_math {
     static constexpr bool per_warp = true;
     static constexpr int agents = Cfg::NT / 32;
     static constexpr int WM = Cfg::BM / 2, WN = Cfg::BN / 4, FM = WM / 16, FN = WN / 16;
+    static_assert(Cfg::BK == 8, "the TF32 step is one m16n16k8 fragment per kk step of 8");
     static_assert(FM >= 1 && FN >= 1 && WM % 16 == 0 && WN % 16 == 0, "warp tile must be whole fragments");
     static_assert(agents * 256 <= Cfg::SMEM, "epilogue scratch (16x16 floats per warp) must fit in the tiles");
     struct state {
@@ -670,7 +676,7 @@ struct device_wmma {
 #endif
 
 template <class Cfg, bool TF32>
-__global__ void __launch_bounds__(256, 2) conv2d_igemm_kernel(igemm_args<typename Cfg::value_type> a) {
+__global__ void __launch_bounds__(256, Cfg::MIN_BLOCKS) conv2d_igemm_kernel(igemm_args<typename Cfg::value_type> a) {
     using T = typename Cfg::value_type;
     __shared__ __align__(128) T smem[Cfg::SMEM];
     device_smem<T> sm{smem};
