@@ -188,19 +188,19 @@ int main(int argc, char** argv) {
         float* sink = nullptr;
         cuda_ok(cudaMalloc(&sink, sizeof(float)), "cudaMalloc (sink)");
         const kiln::random::key k = kiln::random::key_for("w");
-        const std::size_t groups = big / 4;
-        const auto blocks = unsigned(std::min<std::size_t>((groups + 255) / 256, std::size_t(1) << 20));
+        // the fill kernel's grid (kiln/gpu/grouped_kernel.hpp)
+        const unsigned blocks = kiln::gpu_detail::kernel_blocks(big / 4), threads = kiln::gpu_detail::kernel_threads;
         const kiln::node::uniform_random<float> un{k, -0.07f, 0.07f};
         const kiln::node::normal_random<float> nn{k, 0.0f, 0.01f};
         const double ms_u = time_ms(
             [&] {
-                draws_only_kernel<<<blocks, 256>>>(un, big, sink);
+                draws_only_kernel<<<blocks, threads>>>(un, big, sink);
                 cuda_ok(cudaGetLastError(), "draws_only_kernel launch");
             },
             target);
         const double ms_nn = time_ms(
             [&] {
-                draws_only_kernel<<<blocks, 256>>>(nn, big, sink);
+                draws_only_kernel<<<blocks, threads>>>(nn, big, sink);
                 cuda_ok(cudaGetLastError(), "draws_only_kernel launch");
             },
             target);

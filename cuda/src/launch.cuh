@@ -2,14 +2,13 @@
 // single-operation expression runs, and its checked launch.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 
 #include <cuda_runtime_api.h>
 
 #include <kiln/expr_nodes.hpp>  // node::draws_counter_blocks
 #include <kiln/gpu/buffer.hpp>          // gpu_detail::check_cuda
-#include <kiln/gpu/grouped_kernel.hpp>  // gpu_detail::launch_grouped
+#include <kiln/gpu/grouped_kernel.hpp>  // gpu_detail::launch_grouped, kernel_blocks
 
 namespace kiln::gpu_lib::detail {
 
@@ -23,9 +22,6 @@ __global__ void elementwise_kernel(T* dst, Node e, std::size_t n) {
         dst[i] = e.at(i);
 }
 
-inline constexpr unsigned threads_per_block = 256;
-inline constexpr std::size_t max_blocks = std::size_t{1} << 20;
-
 // One launch on the current device and the default stream, checked with cudaGetLastError. Not
 // synchronized: a fault inside the kernel surfaces at the next synchronizing call (the copy that
 // reads a result back), as a device_error naming that call.
@@ -36,8 +32,7 @@ void launch_elementwise(T* dst, std::size_t n, const Node& e) {
         // 4 consecutive elements per thread, vector stores (kiln/gpu/grouped_kernel.hpp)
         gpu_detail::launch_grouped(dst, e, n, "cudaLaunchKernel (kiln random fill kernel)");
     } else {
-        const std::size_t blocks = std::min((n + threads_per_block - 1) / threads_per_block, max_blocks);
-        elementwise_kernel<<<static_cast<unsigned>(blocks), threads_per_block>>>(dst, e, n);
+        elementwise_kernel<<<gpu_detail::kernel_blocks(n), gpu_detail::kernel_threads>>>(dst, e, n);
         gpu_detail::check_cuda(cudaGetLastError(), "cudaLaunchKernel (kiln element-wise kernel)");
     }
 }

@@ -787,6 +787,14 @@ void launch_main(const igemm_args<typename Cfg::value_type>& a) {
                  std::to_string(Cfg::BM) + "x" + std::to_string(Cfg::BN) + (TF32 ? ", tf32" : ", ffma") + ">");
 }
 
+// The sum of the K slices' partial outputs (split-K), in a fixed order.
+template <class T>
+void launch_splitk_reduce(const igemm_args<T>& a, long long total) {
+    const long long blocks = std::min<long long>((total + 255) / 256, 65535LL * 16);
+    conv2d_splitk_reduce_kernel<T><<<unsigned(blocks), 256>>>(a, total);
+    check_launch(std::string("conv2d_splitk_reduce<") + type_name<T>() + ">");
+}
+
 template <class T, bool TF32>
 void launch_cfg(int cfg, const igemm_args<T>& a) {
     if constexpr (std::is_same_v<T, float>) {
@@ -843,10 +851,7 @@ bool conv2d_igemm(const nn::kernels::conv2d_params& p, const T* x, const T* w, c
     std::lock_guard<std::mutex> lock(wsp.mu);
     a.ws = static_cast<T*>(wsp.reserve(sizeof(T) * std::size_t(pl.splits) * p.K * std::size_t(a.g.Ngemm)));
     run();
-    const long long total = (long long)p.y_size();
-    const long long blocks = std::min<long long>((total + 255) / 256, 65535LL * 16);
-    conv2d_splitk_reduce_kernel<T><<<unsigned(blocks), 256>>>(a, total);
-    check_launch(std::string("conv2d_splitk_reduce<") + type_name<T>() + ">");
+    launch_splitk_reduce(a, (long long)p.y_size());
     return true;
 }
 

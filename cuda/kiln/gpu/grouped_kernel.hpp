@@ -1,6 +1,7 @@
 // kiln/gpu/grouped_kernel.hpp (CUDA; empty for host compilers): the kernel that evaluates a tree drawing
 // counter-based random numbers (node::draws_counter_blocks), used by the fused executor
-// (kiln/gpu/executor.hpp) and by libkiln_cuda (cuda/src/launch.cuh).
+// (kiln/gpu/executor.hpp) and by libkiln_cuda (cuda/src/launch.cuh), and the launch geometry that
+// libkiln_cuda's other element-wise kernel shares.
 //
 // Each thread computes 4 consecutive elements 4g .. 4g+3: for float they share one Philox block,
 // which the compiler then computes once instead of 4 times (element 4g is unconditional and
@@ -36,10 +37,19 @@ __device__ __forceinline__ void store_quad(double* p, double a, double b, double
     reinterpret_cast<double2*>(p)[1] = make_double2(c, d);
 }
 
+// Launch geometry of kiln's element-wise kernels (here and libkiln_cuda's, cuda/src/launch.cuh):
+// 256 threads a block, at most 2^20 blocks (the kernels are grid-stride loops).
+inline constexpr unsigned kernel_threads = 256;
+inline constexpr std::size_t kernel_max_blocks = std::size_t{1} << 20;
+
+inline unsigned kernel_blocks(std::size_t work_items) {
+    return static_cast<unsigned>(std::min((work_items + kernel_threads - 1) / kernel_threads, kernel_max_blocks));
+}
+
 // dst[i] = e.at(i) for i < n, by groups of 4 per thread (grid-stride). Vector: dst is 16-byte
 // aligned and T has a quad store.
 template <bool Vector, class T, class Node>
-__global__ void __launch_bounds__(256) grouped_kernel(T* dst, Node e, std::size_t n) {
+__global__ void __launch_bounds__(kernel_threads) grouped_kernel(T* dst, Node e, std::size_t n) {
     const std::size_t groups = (n + 3) / 4;
     const std::size_t stride = static_cast<std::size_t>(blockDim.x) * gridDim.x;
     for (std::size_t g = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; g < groups; g += stride) {
@@ -58,25 +68,15 @@ __global__ void __launch_bounds__(256) grouped_kernel(T* dst, Node e, std::size_
     }
 }
 
-inline constexpr unsigned grouped_threads = 256;
-inline constexpr std::size_t grouped_max_blocks = std::size_t{1} << 20;
-
 // One launch on the current device and the default stream, checked with cudaGetLastError (a fault
 // inside the kernel surfaces at the next synchronizing call, as a device_error naming that call).
 template <class T, class Node>
 void launch_grouped(T* dst, const Node& e, std::size_t n, const char* what) {
     if (n == 0) return;
-    const std::size_t groups = (n + 3) / 4;
-    const auto blocks =
-        static_cast<unsigned>(std::min((groups + grouped_threads - 1) / grouped_threads, grouped_max_blocks));
-    if constexpr (has_quad_store<T>) {
-        if (reinterpret_cast<std::uintptr_t>(dst) % 16 == 0) {
-            grouped_kernel<true><<<blocks, grouped_threads>>>(dst, e, n);
-            check_cuda(cudaGetLastError(), what);
-            return;
-        }
-    }
-    grouped_kernel<false><<<blocks, grouped_threads>>>(dst, e, n);
+    auto kernel = grouped_kernel<false, T, Node>;
+    if constexpr (has_quad_store<T>)
+        if (reinterpret_cast<std::uintptr_t>(dst) % 16 == 0) kernel = grouped_kernel<true, T, Node>;
+    kernel<<<kernel_blocks((n + 3) / 4), kernel_threads>>>(dst, e, n);
     check_cuda(cudaGetLastError(), what);
 }
 
