@@ -17,46 +17,16 @@
 // layers, a benchmark loop) never sleep, and an idle program stops using the cores after 200 us.
 #pragma once
 
-#include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstddef>
-#include <exception>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <type_traits>
-#include <vector>
 
 #include "config.hpp"
 
 namespace kiln {
 
 namespace detail {
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-}
-
-// Spins until ready() or until spin_time passed; returns ready().
-template <class Ready>
-bool spin_until(Ready&& ready) {
-    constexpr auto spin_time = std::chrono::microseconds(200);
-    if (ready()) return true;
-    const auto until = std::chrono::steady_clock::now() + spin_time;
-    for (;;) {
-        for (int k = 0; k < 64; ++k) {
-            if (ready()) return true;
-            cpu_relax();
-        }
-        if (std::chrono::steady_clock::now() >= until) return ready();
-    }
-}
 
 class thread_pool {
 public:
@@ -81,6 +51,8 @@ public:
     }
 
     KILN_DECL ~thread_pool();
+    thread_pool(const thread_pool&) = delete;
+    thread_pool& operator=(const thread_pool&) = delete;
 
 private:
     // A non-owning reference to run's f: the parallel region is compiled once, not once per
@@ -91,35 +63,17 @@ private:
         void operator()(std::size_t b) const { call(obj, b); }
     };
 
-    // The bodies: kiln/impl/parallel.ipp.
+    // The workers, their shares of the current region and the locks (kiln/impl/parallel.ipp, with
+    // every body): files that only call parallel_for do not parse <thread>, <condition_variable>
+    // and <chrono> in the -DKILN_SEPARATE_KERNELS mode.
+    struct state;
+
     KILN_DECL thread_pool();
-    KILN_DECL static std::size_t default_threads();
     KILN_DECL static bool& worker_flag();
     static bool in_worker() { return worker_flag(); }
     KILN_DECL void run_parallel(std::size_t blocks, block_fn fn);
-    // Thread `self` (0: the caller) runs its own contiguous share of the blocks first, in order, then
-    // helps with the others' remaining blocks. The same thread therefore gets the same blocks call
-    // after call when the load is even (its caches still hold that part of the data), and a thread
-    // that is slowed down (the other work of a shared machine) is still helped.
-    KILN_DECL void work(std::size_t self);
-    KILN_DECL void start_workers(std::size_t n);
-    KILN_DECL void stop_workers();
 
-    std::mutex run_m_;
-    std::mutex m_;
-    std::condition_variable cv_, done_cv_;
-    std::vector<std::thread> workers_;
-    // Thread i's share of the blocks of the current region: [next, end), next claimed by fetch_add.
-    struct alignas(64) slot {
-        std::atomic<std::size_t> next{0};
-        std::size_t end = 0;
-    };
-    block_fn job_;
-    std::unique_ptr<slot[]> slots_;
-    std::atomic<std::size_t> done_{0};
-    std::atomic<std::size_t> generation_{0};
-    std::atomic<bool> stop_{false};
-    std::exception_ptr error_;
+    std::unique_ptr<state> s_;
     std::atomic<std::size_t> size_{1};
 };
 

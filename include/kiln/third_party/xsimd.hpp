@@ -16,8 +16,15 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-#if defined(__SSE2__)
+// Only the intrinsics headers the target can use: <immintrin.h> declares every x86 extension and
+// costs g++ 12 about 0.4 s per file (measured on a file that includes <iostream> and xsimd, -O2);
+// an SSE2-only build (the default x86-64 target) needs <emmintrin.h> alone, which xsimd includes
+// anyway. kiln's own intrinsics follow the same guards: AVX, AVX-512 and FMA code only under
+// __AVX__, __AVX512F__ or __FMA__, SSE2 code under __SSE2__.
+#if defined(__AVX__) || defined(__FMA__) || defined(__AVX512F__)
 #include <immintrin.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
 #endif
 #include <xsimd/xsimd.hpp>
 #if defined(__GNUC__) && !defined(__clang__)
