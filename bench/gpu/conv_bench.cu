@@ -277,15 +277,25 @@ double checked_gflops(const problem<float>& pr, dev_buf<float>& y, Run run, doub
 
 // ---- experiments: tile configurations the planner does not use (bench only), launched directly
 // with a K slicing in multiples of the configuration's BK; each result checked before it is timed.
+// Channel-inner configurations (tile_config's CI_) read the weights reordered into wr: by a kernel in
+// every run (ci_reorder::every_run, what the library would do without caching them), or once before
+// the timing (ci_reorder::once, the kernel alone).
+enum class ci_reorder { every_run, once };
+
 template <class Cfg>
 void run_variant(const problem<float>& pr, const dev_buf<float>& x, const dev_buf<float>& w,
-                 const dev_buf<float>& b, dev_buf<float>& y, int splits, dev_buf<float>& ws) {
+                 const dev_buf<float>& b, dev_buf<float>& y, int splits, dev_buf<float>& ws,
+                 dev_buf<float>* wr = nullptr, ci_reorder reorder = ci_reorder::every_run) {
     const conv2d_params& p = pr.p;
     const ig::conv_geometry g0 = ig::make_geometry(p, 1, Cfg::BK);
     const int steps = ig::ceil_div(g0.CRS, Cfg::BK);
     const int chunk = ig::ceil_div(steps, splits) * Cfg::BK;
     const int sp = ig::ceil_div(g0.CRS, chunk);
-    const ig::igemm_args<float> a{x.p, w.p, b.p, y.p, sp > 1 ? ws.p : nullptr, ig::make_geometry(p, sp, chunk)};
+    ig::igemm_args<float> a{x.p, w.p, b.p, y.p, sp > 1 ? ws.p : nullptr, ig::make_geometry(p, sp, chunk)};
+    if constexpr (Cfg::CHANNEL_INNER) {
+        if (reorder == ci_reorder::every_run) ig::launch_reorder_weights_ci(a.g, w.p, wr->p);
+        a.w = wr->p;
+    }
     ig::launch_main<Cfg, false>(a);
     if (sp > 1) ig::launch_splitk_reduce(a, (long long)p.y_size());
 }
@@ -293,11 +303,22 @@ void run_variant(const problem<float>& pr, const dev_buf<float>& x, const dev_bu
 template <class Cfg>
 void measure_variant(const char* name, const char* shape, const problem<float>& pr, const dev_buf<float>& x,
                      const dev_buf<float>& w, const dev_buf<float>& b, dev_buf<float>& y, dev_buf<float>& ws,
-                     double target, std::string& line) {
+                     double target, std::string& line, dev_buf<float>* wr = nullptr,
+                     ci_reorder reorder = ci_reorder::every_run) {
+    if constexpr (Cfg::CHANNEL_INNER) {
+        if (!ig::channel_inner_ok(ig::make_geometry(pr.p, 1, Cfg::BK), Cfg::BK)) return;
+        if (reorder == ci_reorder::once) {  // reordered here, outside the timed runs
+            ig::launch_reorder_weights_ci(ig::make_geometry(pr.p, 1, Cfg::BK), w.p, wr->p);
+            cuda_ok(cudaDeviceSynchronize(), "reorder_weights_ci");
+        } else {  // poison: the timed runs must reorder themselves
+            cuda_ok(cudaMemset(wr->p, 0xFF, wr->n * sizeof(float)), "cudaMemset");
+        }
+    }
     for (int sp : {1, 2, 4}) {
         if (std::size_t(sp) * pr.p.K * pr.p.N * pr.p.P() * pr.p.Q() > ws.n) continue;  // workspace too small
         double e = 0;
-        const double gf = checked_gflops(pr, y, [&] { run_variant<Cfg>(pr, x, w, b, y, sp, ws); }, target, e);
+        const double gf = checked_gflops(
+            pr, y, [&] { run_variant<Cfg>(pr, x, w, b, y, sp, ws, wr, reorder); }, target, e);
         if (gf < 0) {
             g_failed = true;
             std::printf("@check conv_variant %s N=%zu %s splits %d FAIL err=%.3g\n", shape, pr.p.N, name, sp, e);
@@ -462,6 +483,16 @@ int main(int argc, char** argv) {
                                                                           ws, target / 4, line);
             measure_variant<tile_config<float, 128, 256, 8, 16, 8, 8, 1>>("128x256.bk8.minb1.bc8", s.name, pr, x, w, b,
                                                                            y, ws, target / 4, line);
+            // the channel-inner K order (no per-row im2col decode; weights reordered to (K, R, S, C))
+            dev_buf<float> wr(p.w_size());
+            using ci_cfg = tile_config<float, 128, 128, 8, 8, 2, 8, 2, true>;
+            measure_variant<ci_cfg>("ci.bk8.minb2.bc2", s.name, pr, x, w, b, y, ws, target / 4, line, &wr,
+                                    ci_reorder::every_run);
+            measure_variant<ci_cfg>("ci-pre.bk8.minb2.bc2", s.name, pr, x, w, b, y, ws, target / 4, line, &wr,
+                                    ci_reorder::once);
+            measure_variant<tile_config<float, 128, 128, 8, 8, 4, 8, 2, true>>("ci-pre.bk8.minb2.bc4", s.name, pr, x, w,
+                                                                               b, y, ws, target / 4, line, &wr,
+                                                                               ci_reorder::once);
             std::printf("%s\n", line.c_str());
         }
     }

@@ -202,8 +202,18 @@ std::vector<typename Cfg::value_type> emulate(const problem<typename Cfg::value_
     std::vector<T> y(pr.p.y_size(), std::numeric_limits<T>::quiet_NaN());
     std::vector<T> ws(pl.splits > 1 ? std::size_t(pl.splits) * pr.p.K * std::size_t(g0.Ngemm) : 0,
                       std::numeric_limits<T>::quiet_NaN());
-    const ig::igemm_args<T> a{pr.x.data(), pr.w.data(), pr.with_bias ? pr.b.data() : nullptr, y.data(),
-                              ws.empty() ? nullptr : ws.data(), ig::make_geometry(pr.p, pl.splits, pl.k_chunk)};
+    ig::igemm_args<T> a{pr.x.data(), pr.w.data(), pr.with_bias ? pr.b.data() : nullptr, y.data(),
+                        ws.empty() ? nullptr : ws.data(), ig::make_geometry(pr.p, pl.splits, pl.k_chunk)};
+    std::vector<T> wr;  // channel-inner configurations read the reordered weights
+    if constexpr (Cfg::CHANNEL_INNER) {
+        if (!ig::channel_inner_ok(a.g, Cfg::BK)) fail("channel-inner order on a group of " + std::to_string(a.g.Cg) +
+                                                      " channels (needs a multiple of " + std::to_string(Cfg::BK) + ")");
+        wr.assign(pr.w.size(), std::numeric_limits<T>::quiet_NaN());
+        ig::reorder_weights_ci_host(a.g, pr.w.data(), wr.data());
+        for (std::size_t i = 0; i < wr.size(); ++i)
+            if (std::isnan(wr[i])) fail("reorder_weights_ci left element " + std::to_string(i) + " unwritten");
+        a.w = wr.data();
+    }
     const ig::grid_size gs = ig::grid_dims<Cfg>(a.g);
     for (unsigned bz = 0; bz < gs.z; ++bz)
         for (unsigned by = 0; by < gs.y; ++by)
@@ -236,20 +246,26 @@ double worst_error(const std::vector<T>& got, const std::vector<T>& ref) {
     return worst;
 }
 
-// The kernel variants: 4 float FFMA tiles, the double tile, 4 float TF32 tiles.
-constexpr int num_variants = 9;
+// The kernel variants: 4 float FFMA tiles, the double tile, 4 float TF32 tiles; then the channel-inner
+// K order (bench only so far) on the float and double FFMA tiles and the float TF32 tile.
+constexpr int num_variants = 9, first_ci_variant = 9, num_ci_variants = 3;
+using cfg_f128x128_ci = ig::tile_config<float, 128, 128, 8, 8, 2, 8, 2, true>;
+using cfg_d64x64_ci = ig::tile_config<double, 64, 64, 4, 4, 2, 8, 2, true>;
 const char* variant_name(int v) {
-    static const char* names[] = {"f32 128x128", "f32 64x128",      "f32 128x64",      "f32 64x64",     "f64 64x64",
-                                  "tf32 128x128", "tf32 64x128", "tf32 128x64", "tf32 64x64"};
+    static const char* names[] = {"f32 128x128", "f32 64x128",      "f32 128x64",      "f32 64x64",
+                                  "f64 64x64",   "tf32 128x128",    "tf32 64x128",     "tf32 128x64",
+                                  "tf32 64x64",  "f32 128x128 ci",  "f64 64x64 ci",    "tf32 128x128 ci"};
     return names[v];
 }
 
 // Runs variant v on configuration p with `splits` K slices; returns the error against the reference.
 double run_variant(int v, const conv2d_params& p, bool bias, int splits, std::mt19937& rng, bool scaled = false) {
     using namespace ig;
-    if (v == 4) {
+    if (v == 4 || v == 10) {
         const auto pr = make_problem<double>(p, bias, rng, scaled);
-        return worst_error(emulate<cfg_d64x64, ffma_math<cfg_d64x64>>(pr, splits), reference(pr));
+        return worst_error(v == 4 ? emulate<cfg_d64x64, ffma_math<cfg_d64x64>>(pr, splits)
+                                  : emulate<cfg_d64x64_ci, ffma_math<cfg_d64x64_ci>>(pr, splits),
+                           reference(pr));
     }
     const auto pr = make_problem<float>(p, bias, rng, scaled);
     std::vector<float> y;
@@ -261,12 +277,17 @@ double run_variant(int v, const conv2d_params& p, bool bias, int splits, std::mt
         case 5: y = emulate<cfg_f128x128, tf32_math<cfg_f128x128, host_wmma>>(pr, splits); break;
         case 6: y = emulate<cfg_f64x128, tf32_math<cfg_f64x128, host_wmma>>(pr, splits); break;
         case 7: y = emulate<cfg_f128x64, tf32_math<cfg_f128x64, host_wmma>>(pr, splits); break;
-        default: y = emulate<cfg_f64x64, tf32_math<cfg_f64x64, host_wmma>>(pr, splits); break;
+        case 8: y = emulate<cfg_f64x64, tf32_math<cfg_f64x64, host_wmma>>(pr, splits); break;
+        case 9: y = emulate<cfg_f128x128_ci, ffma_math<cfg_f128x128_ci>>(pr, splits); break;
+        default: y = emulate<cfg_f128x128_ci, tf32_math<cfg_f128x128_ci, host_wmma>>(pr, splits); break;
     }
     return worst_error(y, reference(pr));
 }
 
-double tolerance(int v) { return v == 4 ? 1e-12 : v < 4 ? 1e-5 : 2e-2; }
+double tolerance(int v) {
+    if (v == 4 || v == 10) return 1e-12;
+    return v < 4 || v == 9 ? 1e-5 : 2e-2;
+}
 
 conv2d_params make(std::size_t N, std::size_t C, std::size_t H, std::size_t W, std::size_t K, std::size_t R,
                    std::size_t stride, std::size_t pad, std::size_t dil = 1, std::size_t groups = 1) {
@@ -387,15 +408,32 @@ int main(int argc, char** argv) {
         make(1, 12, 12, 12, 12, 3, 1, 1, 1, 12),         // depthwise
     };
     for (std::size_t i = 0; i < std::size(larger); ++i)
-        for (int v = 0; v < num_variants; ++v)
+        for (int v = 0; v < first_ci_variant + num_ci_variants; ++v)
             for (int splits : {1, 3}) {
-                if (quick && (v % 4 != 0 || splits != 1)) continue;
+                if (quick && (v % 4 != 0 || splits != 1) && v < first_ci_variant) continue;
+                const std::size_t Cg = larger[i].C / larger[i].groups;
+                if (v >= first_ci_variant && Cg % 8 != 0) continue;  // channel-inner: groups of 8k channels
                 g_context = std::string("shape [") + variant_name(v) + ", splits " + std::to_string(splits) + "] " +
                             describe(larger[i]);
                 const double err = run_variant(v, larger[i], true, splits, rng, true);
                 ++runs;
                 if (!(err <= tolerance(v))) fail("error " + std::to_string(err) + " > " + std::to_string(tolerance(v)));
             }
+
+    // 3. The channel-inner K order on the wider configurations, their channels rounded to groups of
+    //    8, 16 or 24 (the order needs whole steps of 8 channels at one kernel tap).
+    const auto wide = conv2d_test::wide_configs(quick ? 36 : 150, 2026u);
+    for (std::size_t i = 0; i < wide.size(); ++i) {
+        conv2d_params p = wide[i];
+        p.C = p.groups * 8 * (1 + i % 3);
+        const int v = first_ci_variant + int(i % num_ci_variants);
+        const int splits = int((i / num_ci_variants) % 3) + 1;
+        g_context = "wide config " + std::to_string(i) + " [" + variant_name(v) + ", splits " +
+                    std::to_string(splits) + "] " + describe(p);
+        const double err = run_variant(v, p, i % 2 == 0, splits, rng);
+        ++runs;
+        if (!(err <= tolerance(v))) fail("error " + std::to_string(err) + " > " + std::to_string(tolerance(v)));
+    }
 
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("igemm emulation: %d kernel runs, %d failures (%.1f s)\n", runs, g_failures, secs);

@@ -99,6 +99,7 @@ struct conv_geometry {
     int RS, CRS, HW, PQ, Ngemm;  // GEMM K = CRS (per group), GEMM N = Ngemm = N*P*Q
     int splits, k_chunk;         // slice z covers kk in [z*k_chunk, min(CRS, (z+1)*k_chunk)); k_chunk % 8 == 0
     fast_divmod div_RS, div_S, div_PQ, div_Q;
+    fast_divmod div_Cg;  // the channel-inner K order's kk -> (r*S + s, c)
 };
 
 // Every index the kernels form in 32 bits stays below 2^31; w, y and workspace offsets are 64-bit.
@@ -136,7 +137,28 @@ inline conv_geometry make_geometry(const nn::kernels::conv2d_params& p, int spli
     g.div_S = fast_divmod::make(std::uint32_t(g.S));
     g.div_PQ = fast_divmod::make(std::uint32_t(g.PQ));
     g.div_Q = fast_divmod::make(std::uint32_t(g.Q));
+    g.div_Cg = fast_divmod::make(std::uint32_t(std::max(g.Cg, 1)));
     return g;
+}
+
+// The channel-inner K order (tile_config's CI_) needs every step of BK kk values inside one kernel
+// tap: Cg a multiple of BK (so CRS is one too, and every K slice of a multiple of BK starts on a tap).
+inline bool channel_inner_ok(const conv_geometry& g, int bk) { return g.Cg > 0 && g.Cg % bk == 0; }
+
+// Element e of the reordered weights wr (rows of K, each (R, S, Cg)) is w's element at the returned
+// index (rows of K, each (Cg, R, S)): wr[row*CRS + rs*Cg + c] = w[row*CRS + c*RS + rs].
+KILN_HD KILN_IG_INLINE long long ci_weight_source(const conv_geometry& g, long long e) {
+    const long long row = e / g.CRS;
+    std::uint32_t rs, c;
+    g.div_Cg.divmod(std::uint32_t(e - row * g.CRS), rs, c);
+    return row * g.CRS + (long long)c * g.RS + rs;
+}
+
+// The reordered weights on the host (the emulation; the GPU has launch_reorder_weights_ci).
+template <class T>
+void reorder_weights_ci_host(const conv_geometry& g, const T* w, T* wr) {
+    const long long n = (long long)g.K * g.CRS;
+    for (long long e = 0; e < n; ++e) wr[e] = w[ci_weight_source(g, e)];
 }
 
 template <class T>
@@ -157,11 +179,20 @@ struct igemm_args {
 // which caps its registers: 2 -> 128 per thread) are 8 and 2 for every configuration the planner
 // uses; bench/gpu/conv_bench measures other values on the GPU (FFMA only: the TF32 step is one
 // k = 8 fragment).
-template <class T, int BM_, int BN_, int TM_, int TN_, int B_COLS_ = BN_ / 32, int BK_ = 8, int MINB_ = 2>
+//
+// CI_ selects the channel-inner K order (see channel_inner_ok below): kk = (r*S + s)*Cg + c instead
+// of (c*R + r)*S + s, for groups of at least BK channels, Cg % BK == 0. A step's BK rows of B are then
+// BK consecutive channels at one kernel tap: the loader decodes kk once per step (not once per row),
+// checks a column's bounds once per tap (not per element) and steps the input offset by H*W per row.
+// A is the weight tensor reordered to (K, R, S, Cg) (reorder_weights_ci), so its rows stay contiguous
+// in kk. Bench only for now (bench/gpu/conv_bench's experiments); the planner does not pick it.
+template <class T, int BM_, int BN_, int TM_, int TN_, int B_COLS_ = BN_ / 32, int BK_ = 8, int MINB_ = 2,
+          bool CI_ = false>
 struct tile_config {
     using value_type = T;
     static constexpr int BM = BM_, BN = BN_, BK = BK_, TM = TM_, TN = TN_;
     static constexpr int MIN_BLOCKS = MINB_;
+    static constexpr bool CHANNEL_INNER = CI_;
     static constexpr int TX = BN / TN, TY = BM / TM;  // thread grid of the math
     static constexpr int NT = TX * TY;                // threads per block
     static constexpr int ROW_STRIDE = 4 * TY, COL_STRIDE = 4 * TX;
@@ -313,6 +344,12 @@ struct loader {
     int b_kk, b_lane;         // rows b_kk + r*B_KSTEP, columns b_lane + j*B_TPR
     int b_off[Cfg::B_COLS];   // x offset of (image, group's first channel, ih0, iw0); may be negative
     int b_ih0[Cfg::B_COLS], b_iw0[Cfg::B_COLS];  // top-left input position; far negative: no column
+    // channel-inner order only: the kernel tap (r*S + s) the next two are for, the x offset of each
+    // column's input at that tap in the group's first channel (0 for a column outside the image),
+    // and which columns are inside the image
+    int b_tap = -1;
+    int b_base[Cfg::B_COLS];
+    unsigned b_in = 0;
 
     template <class Args>
     KILN_HD KILN_IG_INLINE void setup(const Args& a, const block_coords& b, int tid) {
@@ -328,6 +365,7 @@ struct loader {
 
         b_kk = tid / Cfg::B_TPR;
         b_lane = tid % Cfg::B_TPR;
+        b_tap = -1;
         KILN_IG_UNROLL
         for (int j = 0; j < Cfg::B_COLS; ++j) {
             const int col = b.n0 + b_lane + j * Cfg::B_TPR;
@@ -344,11 +382,54 @@ struct loader {
         }
     }
 
+    // channel-inner order: b_base and b_in for kernel tap `tap` (= r*S + s)
+    KILN_HD KILN_IG_INLINE void retarget(const conv_geometry& g, int tap) {
+        std::uint32_t kr, ks;
+        g.div_S.divmod(std::uint32_t(tap), kr, ks);
+        const int rd = int(kr) * g.dil_h, sd = int(ks) * g.dil_w;
+        b_in = 0;
+        KILN_IG_UNROLL
+        for (int j = 0; j < Cfg::B_COLS; ++j) {
+            const int ih = b_ih0[j] + rd, iw = b_iw0[j] + sd;
+            const bool in = unsigned(ih) < unsigned(g.H) && unsigned(iw) < unsigned(g.W);
+            if (in) b_in |= 1u << j;
+            // outside the image: the image's first element (plus the step's channel offset in load)
+            b_base[j] = in ? b_off[j] + rd * g.W + sd : 0;
+        }
+        b_tap = tap;
+    }
+
     // Registers <- the tiles at kk0 (zero outside the matrices and outside [k_begin, k_end)).
     template <class Args>
     KILN_HD KILN_IG_INLINE void load(const Args& a, const block_coords& b, int kk0) {
         const conv_geometry& g = a.g;
         const int ka = kk0 + a_kk;
+        if constexpr (Cfg::CHANNEL_INNER) {
+            // Every step is whole (channel_inner_ok: CRS and every K slice are multiples of BK), so
+            // no kk bound is checked. A: the reordered weights, rows contiguous in kk as in the
+            // default order.
+            const T* a_at = a_src + kk0;
+            KILN_IG_UNROLL
+            for (int j = 0; j < Cfg::A_LOADS; ++j)
+                a_reg[j] = ((a_valid >> j) & 1u) ? a_at[(long long)j * Cfg::ROWS_A * g.CRS] : T(0);
+            // B: the step is channels c0 .. c0 + BK - 1 at one kernel tap. A column outside the image
+            // reads x at its channel offset alone (a valid address) and keeps 0: the loads need no
+            // predicate and no address of their own per column and row.
+            std::uint32_t tap, c0;
+            g.div_Cg.divmod(std::uint32_t(kk0), tap, c0);
+            if (int(tap) != b_tap) retarget(g, int(tap));
+            const T* xs = a.x + (int(c0) + b_kk) * g.HW;
+            KILN_IG_UNROLL
+            for (int r = 0; r < Cfg::B_KROWS; ++r) {
+                KILN_IG_UNROLL
+                for (int j = 0; j < Cfg::B_COLS; ++j) {
+                    const T v = xs[b_base[j]];
+                    b_reg[r][j] = ((b_in >> j) & 1u) ? v : T(0);
+                }
+                xs += Cfg::B_KSTEP * g.HW;
+            }
+            return;
+        }
         KILN_IG_UNROLL
         for (int j = 0; j < Cfg::A_LOADS; ++j)
             a_reg[j] = (ka < b.k_end && ((a_valid >> j) & 1u))
@@ -700,6 +781,13 @@ __global__ void conv2d_splitk_reduce_kernel(igemm_args<T> a, long long total) {
         splitk_reduce_element(a, e);
 }
 
+template <class T>
+__global__ void conv2d_reorder_ci_kernel(conv_geometry g, const T* w, T* wr, long long total) {
+    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < total;
+         e += (long long)gridDim.x * blockDim.x)
+        wr[e] = w[ci_weight_source(g, e)];
+}
+
 // ------------------------------------------------------------------------------------------------ host
 inline void check_launch(const std::string& kernel) {
     const cudaError_t err = cudaGetLastError();
@@ -793,6 +881,16 @@ void launch_splitk_reduce(const igemm_args<T>& a, long long total) {
     const long long blocks = std::min<long long>((total + 255) / 256, 65535LL * 16);
     conv2d_splitk_reduce_kernel<T><<<unsigned(blocks), 256>>>(a, total);
     check_launch(std::string("conv2d_splitk_reduce<") + type_name<T>() + ">");
+}
+
+// wr (K x CRS elements) <- the weights in the channel-inner K order (tile_config's CI_).
+template <class T>
+void launch_reorder_weights_ci(const conv_geometry& g, const T* w, T* wr) {
+    const long long total = (long long)g.K * g.CRS;
+    const long long blocks = std::min<long long>((total + 255) / 256, 65535LL * 16);
+    if (blocks == 0) return;
+    conv2d_reorder_ci_kernel<T><<<unsigned(blocks), 256>>>(g, w, wr, total);
+    check_launch(std::string("conv2d_reorder_weights_ci<") + type_name<T>() + ">");
 }
 
 template <class T, bool TF32>
