@@ -215,6 +215,36 @@ TEST_CASE("simd<B>(i) lane l equals at(i + l) bit for bit") {
     }
 }
 
+// normal_random::quad (what the gpu tag's grouped kernel calls) shares a Box-Muller pair's log, sqrt,
+// sin and cos between its two elements; every value must still be at(i + j)'s, bit for bit.
+template <class T>
+void check_quad_matches_at(const node::normal_random<T>& e, std::size_t first, std::size_t count) {
+    std::size_t mismatches = 0;
+    for (std::size_t i = first; i - first < count; i += 4) {
+        T q[4];
+        e.quad(i, q);
+        for (std::size_t j = 0; j < 4; ++j) {
+            const T a = e.at(i + j);
+            if (std::memcmp(&a, &q[j], sizeof(T)) != 0 && ++mismatches <= 3)
+                FAIL_CHECK("quad(" << i << ")[" << j << "] = " << q[j] << ", at(" << i + j << ") = " << a);
+        }
+    }
+    CHECK(mismatches == 0);
+}
+
+TEST_CASE("normal_random::quad(i) equals at(i) .. at(i + 3) bit for bit") {
+    const auto k = random::key_for("conv0_weight", 0);
+    const auto k2 = random::key_for("fc_bias", 0xdeadbeefcafef00dull);
+    const std::size_t top = std::numeric_limits<std::size_t>::max() - 4095;  // i + 3 still representable
+    for (std::size_t first : {std::size_t{0}, std::size_t{4096}, (std::size_t{1} << 34) - 64, top - top % 4}) {
+        CAPTURE(first);
+        check_quad_matches_at(node::normal_random<float>{k, 0.f, 1.f}, first, 1 << 14);
+        check_quad_matches_at(node::normal_random<float>{k2, -2.f, 0.01f}, first, 1 << 14);
+        check_quad_matches_at(node::normal_random<double>{k, 0., 1.}, first, 1 << 14);
+        check_quad_matches_at(node::normal_random<double>{k2, 3., 1e-4}, first, 1 << 14);
+    }
+}
+
 // The gpu executors give a thread 4 consecutive elements exactly when a tree draws random numbers.
 static_assert(node::draws_counter_blocks<node::uniform_random<float>>::value);
 static_assert(node::draws_counter_blocks<node::normal_random<double>>::value);

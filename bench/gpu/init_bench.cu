@@ -48,7 +48,13 @@ __global__ void draws_only_kernel(Node e, std::size_t n, float* sink) {
     float acc = 0;
     for (std::size_t g = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; g < groups; g += stride) {
         const std::size_t i = g << 2;
-        acc += e.at(i) + e.at(i | 1) + e.at(i | 2) + e.at(i | 3);
+        if constexpr (requires(float (&v)[4]) { e.quad(i, v); }) {  // as grouped_kernel
+            float v[4];
+            e.quad(i, v);
+            acc += v[0] + v[1] + v[2] + v[3];
+        } else {
+            acc += e.at(i) + e.at(i | 1) + e.at(i | 2) + e.at(i | 3);
+        }
     }
     if (acc == 12345.0f) *sink = acc;
 }

@@ -47,13 +47,26 @@ inline unsigned kernel_blocks(std::size_t work_items) {
 }
 
 // dst[i] = e.at(i) for i < n, by groups of 4 per thread (grid-stride). Vector: dst is 16-byte
-// aligned and T has a quad store.
+// aligned and T has a quad store. A node with quad(i, T (&)[4]) (node::normal_random: both elements of
+// a Box-Muller pair from one log, sqrt, sin and cos) gives the 4 values at once, bit for bit its at().
 template <bool Vector, class T, class Node>
 __global__ void __launch_bounds__(kernel_threads) grouped_kernel(T* dst, Node e, std::size_t n) {
     const std::size_t groups = (n + 3) / 4;
     const std::size_t stride = static_cast<std::size_t>(blockDim.x) * gridDim.x;
     for (std::size_t g = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; g < groups; g += stride) {
         const std::size_t i = g << 2;
+        if constexpr (requires(T (&v)[4]) { e.quad(i, v); }) {  // a node that shares work across 4 elements
+            T v[4];
+            e.quad(i, v);
+            if constexpr (Vector) {
+                if (i + 4 <= n) {
+                    store_quad(dst + i, v[0], v[1], v[2], v[3]);
+                    continue;
+                }
+            }
+            for (std::size_t j = 0; j < 4 && i + j < n; ++j) dst[i + j] = v[j];
+            continue;
+        }
         const T a = e.at(i);
         if constexpr (Vector) {
             if (i + 4 <= n) {
