@@ -306,9 +306,10 @@ void measure_variant(const char* name, const char* shape, const problem<float>& 
                      double target, std::string& line, dev_buf<float>* wr = nullptr,
                      ci_reorder reorder = ci_reorder::every_run) {
     if constexpr (Cfg::CHANNEL_INNER) {
-        if (!ig::channel_inner_ok(ig::make_geometry(pr.p, 1, Cfg::BK), Cfg::BK)) return;
+        const ig::conv_geometry g = ig::make_geometry(pr.p, 1, Cfg::BK);
+        if (!ig::channel_inner_ok(g, Cfg::BK)) return;
         if (reorder == ci_reorder::once) {  // reordered here, outside the timed runs
-            ig::launch_reorder_weights_ci(ig::make_geometry(pr.p, 1, Cfg::BK), w.p, wr->p);
+            ig::launch_reorder_weights_ci(g, w.p, wr->p);
             cuda_ok(cudaDeviceSynchronize(), "reorder_weights_ci");
         } else {  // poison: the timed runs must reorder themselves
             cuda_ok(cudaMemset(wr->p, 0xFF, wr->n * sizeof(float)), "cudaMemset");

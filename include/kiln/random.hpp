@@ -94,24 +94,36 @@ KILN_HD T box_muller_finish(T u1, T f, std::uint32_t q) {
 
 // A standard normal: Box-Muller on the pair of uniforms (u1, t); element 2m of the pair is
 // r*cos(2 pi t), element 2m+1 is r*sin(2 pi t).
+// A pair's uniforms: u1 in (0, 1], the angle's f in [-1/2, 1/2) and q, the quadrant of the pair's
+// odd element (the even element's is q + 1), from words (0, 1) or (2, 3) of a block (float) or from
+// a whole block (double).
+template <class T>
+struct normal_pair {
+    T u1, f;
+    std::uint32_t q;
+};
+KILN_HD inline normal_pair<float> normal_pair_of(const counter& c, std::size_t p) {
+    const std::uint32_t n = (c.v[p + 1] >> 8) + 0x200000u;
+    return {1.0f - static_cast<float>(c.v[p] >> 8) * 0x1p-24f, static_cast<float>(n & 0x3FFFFFu) * 0x1p-22f - 0.5f,
+            n >> 22};
+}
+KILN_HD inline normal_pair<double> normal_pair_of(const counter& c) {
+    const std::uint64_t x1 = (static_cast<std::uint64_t>(c.v[1]) << 32) | c.v[0];
+    const std::uint64_t x2 = (static_cast<std::uint64_t>(c.v[3]) << 32) | c.v[2];
+    const std::uint64_t n = (x2 >> 11) + (1ull << 50);
+    return {1.0 - static_cast<double>(x1 >> 11) * 0x1p-53, static_cast<double>(n & ((1ull << 51) - 1)) * 0x1p-51 - 0.5,
+            static_cast<std::uint32_t>(n >> 51)};
+}
+
 KILN_HD inline float unit_normal(key k, std::size_t i, float) {
     const counter c = philox4x32_10(block_counter(static_cast<std::uint64_t>(i) >> 2), k);
-    const std::size_t p = i & 2;  // the pair: words (0, 1) or (2, 3)
-    const float u1 = 1.0f - static_cast<float>(c.v[p] >> 8) * 0x1p-24f;
-    const std::uint32_t n = (c.v[p + 1] >> 8) + 0x200000u;
-    const float f = static_cast<float>(n & 0x3FFFFFu) * 0x1p-22f - 0.5f;
-    const std::uint32_t q = (n >> 22) + static_cast<std::uint32_t>((i & 1) ^ 1);
-    return box_muller_finish(u1, f, q);
+    const auto pr = normal_pair_of(c, i & 2);  // the pair: words (0, 1) or (2, 3)
+    return box_muller_finish(pr.u1, pr.f, pr.q + static_cast<std::uint32_t>((i & 1) ^ 1));
 }
 KILN_HD inline double unit_normal(key k, std::size_t i, double) {
     const counter c = philox4x32_10(block_counter(static_cast<std::uint64_t>(i) >> 1), k);
-    const std::uint64_t x1 = (static_cast<std::uint64_t>(c.v[1]) << 32) | c.v[0];
-    const std::uint64_t x2 = (static_cast<std::uint64_t>(c.v[3]) << 32) | c.v[2];
-    const double u1 = 1.0 - static_cast<double>(x1 >> 11) * 0x1p-53;
-    const std::uint64_t n = (x2 >> 11) + (1ull << 50);
-    const double f = static_cast<double>(n & ((1ull << 51) - 1)) * 0x1p-51 - 0.5;
-    const auto q = static_cast<std::uint32_t>((n >> 51) + ((i & 1) ^ 1));
-    return box_muller_finish(u1, f, q);
+    const auto pr = normal_pair_of(c);
+    return box_muller_finish(pr.u1, pr.f, pr.q + static_cast<std::uint32_t>((i & 1) ^ 1));
 }
 
 // Elements 4j .. 4j+3 (float; one Philox block, two pairs) or 2j .. 2j+3 (double; two blocks, one pair
@@ -124,31 +136,22 @@ KILN_HD T normal_of_quadrant(T r, T s, T c, std::uint32_t q) {  // box_muller_fi
     if (q & 2u) v = -v;
     return r * v;
 }
+// Both elements of a pair.
+template <class T>
+KILN_HD void unit_normal_pair(const normal_pair<T>& pr, T& even, T& odd) {
+    const T r = box_muller_radius(pr.u1), sn = sin_quarter<T>(pr.f), cs = cos_quarter<T>(pr.f);
+    even = normal_of_quadrant(r, sn, cs, pr.q + 1u);
+    odd = normal_of_quadrant(r, sn, cs, pr.q);
+}
 KILN_HD inline void unit_normal_quad(key k, std::size_t i, float (&z)[4]) {
     const counter c = philox4x32_10(block_counter(static_cast<std::uint64_t>(i) >> 2), k);
-    for (std::size_t p = 0; p < 4; p += 2) {  // as unit_normal(k, i + p) and unit_normal(k, i + p + 1)
-        const float u1 = 1.0f - static_cast<float>(c.v[p] >> 8) * 0x1p-24f;
-        const std::uint32_t n = (c.v[p + 1] >> 8) + 0x200000u;
-        const float f = static_cast<float>(n & 0x3FFFFFu) * 0x1p-22f - 0.5f;
-        const std::uint32_t q = n >> 22;
-        const float r = box_muller_radius(u1), sn = sin_quarter<float>(f), cs = cos_quarter<float>(f);
-        z[p] = normal_of_quadrant(r, sn, cs, q + 1u);
-        z[p + 1] = normal_of_quadrant(r, sn, cs, q);
-    }
+    unit_normal_pair(normal_pair_of(c, 0), z[0], z[1]);
+    unit_normal_pair(normal_pair_of(c, 2), z[2], z[3]);
 }
 KILN_HD inline void unit_normal_quad(key k, std::size_t i, double (&z)[4]) {
-    for (std::size_t p = 0; p < 4; p += 2) {  // as unit_normal(k, i + p) and unit_normal(k, i + p + 1)
-        const counter c = philox4x32_10(block_counter(static_cast<std::uint64_t>(i + p) >> 1), k);
-        const std::uint64_t x1 = (static_cast<std::uint64_t>(c.v[1]) << 32) | c.v[0];
-        const std::uint64_t x2 = (static_cast<std::uint64_t>(c.v[3]) << 32) | c.v[2];
-        const double u1 = 1.0 - static_cast<double>(x1 >> 11) * 0x1p-53;
-        const std::uint64_t n = (x2 >> 11) + (1ull << 50);
-        const double f = static_cast<double>(n & ((1ull << 51) - 1)) * 0x1p-51 - 0.5;
-        const auto q = static_cast<std::uint32_t>(n >> 51);
-        const double r = box_muller_radius(u1), sn = sin_quarter<double>(f), cs = cos_quarter<double>(f);
-        z[p] = normal_of_quadrant(r, sn, cs, q + 1u);
-        z[p + 1] = normal_of_quadrant(r, sn, cs, q);
-    }
+    for (std::size_t p = 0; p < 4; p += 2)
+        unit_normal_pair(normal_pair_of(philox4x32_10(block_counter(static_cast<std::uint64_t>(i + p) >> 1), k)),
+                         z[p], z[p + 1]);
 }
 
 // ---------------------------------------------------------------------------------- SIMD element

@@ -404,14 +404,15 @@ struct loader {
     KILN_HD KILN_IG_INLINE void load(const Args& a, const block_coords& b, int kk0) {
         const conv_geometry& g = a.g;
         const int ka = kk0 + a_kk;
+        // A: weight rows, contiguous in kk (in the channel-inner order, the reordered weights). That
+        // order's steps are all whole (channel_inner_ok: CRS and every K slice are multiples of BK),
+        // so it checks no kk bound.
+        KILN_IG_UNROLL
+        for (int j = 0; j < Cfg::A_LOADS; ++j)
+            a_reg[j] = ((Cfg::CHANNEL_INNER || ka < b.k_end) && ((a_valid >> j) & 1u))
+                           ? a_src[(long long)j * Cfg::ROWS_A * g.CRS + kk0]
+                           : T(0);
         if constexpr (Cfg::CHANNEL_INNER) {
-            // Every step is whole (channel_inner_ok: CRS and every K slice are multiples of BK), so
-            // no kk bound is checked. A: the reordered weights, rows contiguous in kk as in the
-            // default order.
-            const T* a_at = a_src + kk0;
-            KILN_IG_UNROLL
-            for (int j = 0; j < Cfg::A_LOADS; ++j)
-                a_reg[j] = ((a_valid >> j) & 1u) ? a_at[(long long)j * Cfg::ROWS_A * g.CRS] : T(0);
             // B: the step is channels c0 .. c0 + BK - 1 at one kernel tap. A column outside the image
             // reads x at its channel offset alone (a valid address) and keeps 0: the loads need no
             // predicate and no address of their own per column and row.
@@ -428,13 +429,15 @@ struct loader {
                 }
                 xs += Cfg::B_KSTEP * g.HW;
             }
-            return;
+        } else {
+            load_b_decoded(a, b, kk0);
         }
-        KILN_IG_UNROLL
-        for (int j = 0; j < Cfg::A_LOADS; ++j)
-            a_reg[j] = (ka < b.k_end && ((a_valid >> j) & 1u))
-                           ? a_src[(long long)j * Cfg::ROWS_A * g.CRS + kk0]
-                           : T(0);
+    }
+
+    // B for the default K order: each row's kk decoded to (c, r, s), each element bounds-checked.
+    template <class Args>
+    KILN_HD KILN_IG_INLINE void load_b_decoded(const Args& a, const block_coords& b, int kk0) {
+        const conv_geometry& g = a.g;
         KILN_IG_UNROLL
         for (int r = 0; r < Cfg::B_KROWS; ++r) {
             const int kb = kk0 + b_kk + r * Cfg::B_KSTEP;
