@@ -293,6 +293,15 @@ struct vec {
     }
 };
 
+// Asks for the cache line at p ahead of use.
+inline void prefetch_line(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p, 0, 3);
+#else
+    (void)p;
+#endif
+}
+
 // Asks for the cache lines of [p, p + bytes) ahead of use (for writing when write).
 inline void prefetch_range(const void* p, std::size_t bytes, bool write = false) {
 #if defined(__GNUC__) || defined(__clang__)

@@ -40,7 +40,8 @@
 // Buffers are point-major, so a point's GEMM walks contiguous rows; every per-point stride is padded
 // by L elements so the 36 values of one tile never land in the same cache set. Blocking depends only on the shape: U for all (c, k) is computed once when it is
 // small (at most 2 MB), otherwise per (64 channels, block of output channels) inside each parallel
-// block. Parallel blocks are (tile block, output-channel block); V for all tiles is computed once,
+// block, from raw weights that the previous block's GEMMs prefetched (one line per tap: the
+// transform is otherwise bound by waiting on them). Parallel blocks are (tile block, output-channel block); V for all tiles is computed once,
 // in parallel, when several output-channel blocks need the same tiles, else inside the block.
 #pragma once
 
@@ -237,7 +238,7 @@ void wino_weights(const wino_geometry& gm, const T* w, std::size_t c_begin, std:
 // the hot loop.
 template <class T, std::size_t MA, std::size_t NB>
 void wino_cl_gemm(const T* a, std::ptrdiff_t a_i, const T* b, std::ptrdiff_t b_c, T* c, std::ptrdiff_t c_i,
-                  std::size_t taps, bool accumulate) {
+                  std::size_t taps, bool accumulate, const char* pf, std::size_t pf_lines) {
     using V = vec<T>;
     using B = typename V::B;
     constexpr auto L = std::ptrdiff_t(V::L);
@@ -248,6 +249,7 @@ void wino_cl_gemm(const T* a, std::ptrdiff_t a_i, const T* b, std::ptrdiff_t b_c
         for (std::size_t j = 0; j < NB; ++j) acc[i][j] = V::zero();
     }
     for (std::size_t t = 0; t < taps; ++t, b += b_c) {
+        if (t < pf_lines) prefetch_line(pf + 64 * t);
         B bv[NB];
         KILN_CONV_UNROLL
         for (std::size_t j = 0; j < NB; ++j) bv[j] = V::load(b + std::ptrdiff_t(j) * L);
@@ -271,11 +273,13 @@ void wino_cl_gemm(const T* a, std::ptrdiff_t a_i, const T* b, std::ptrdiff_t b_c
 // wino_cl_gemm with 1 <= ma <= 6 tiles and 4 vectors of output channels.
 template <class T>
 inline void run_wino_cl_gemm(std::size_t ma, const T* a, std::ptrdiff_t a_i, const T* b, std::ptrdiff_t b_c, T* c,
-                             std::ptrdiff_t c_i, std::size_t taps, bool accumulate) {
-    using fn = void (*)(const T*, std::ptrdiff_t, const T*, std::ptrdiff_t, T*, std::ptrdiff_t, std::size_t, bool);
+                             std::ptrdiff_t c_i, std::size_t taps, bool accumulate, const char* pf = nullptr,
+                             std::size_t pf_lines = 0) {
+    using fn = void (*)(const T*, std::ptrdiff_t, const T*, std::ptrdiff_t, T*, std::ptrdiff_t, std::size_t, bool,
+                        const char*, std::size_t);
     static constexpr fn tab[6] = {&wino_cl_gemm<T, 1, 4>, &wino_cl_gemm<T, 2, 4>, &wino_cl_gemm<T, 3, 4>,
                                   &wino_cl_gemm<T, 4, 4>, &wino_cl_gemm<T, 5, 4>, &wino_cl_gemm<T, 6, 4>};
-    tab[ma - 1](a, a_i, b, b_c, c, c_i, taps, accumulate);
+    tab[ma - 1](a, a_i, b, b_c, c, c_i, taps, accumulate, pf, pf_lines);
 }
 
 // V[pt][f - f_begin][c] at V + pt*v_ps + (f - f_begin)*v_ss + c, for tiles [f_begin, f_end) and
@@ -822,6 +826,19 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
             }
             g.taps = nc;
             g.init = c0 == 0 ? gemm_tile<T>::zero : gemm_tile<T>::accumulate;
+            // The raw weights of the next U block (output channels [pk0, pk0 + pf_rows), channels
+            // [pc0, pc1)) are read from memory during this block's GEMMs, one row per GEMM call, a
+            // line per tap: the transform then finds them in cache instead of waiting on them.
+            std::size_t pk0 = 0, pc0 = 0, pc1 = 0, pf_rows = 0;
+            if (!u_global) {
+                if (c0 + cb < C)
+                    pk0 = k0, pc0 = c0 + cb;
+                else
+                    pk0 = k0 + nk, pc0 = 0;  // the first U block of the next output-channel block
+                pc1 = std::min(C, pc0 + cb);
+                pf_rows = pk0 < K ? std::min(K - pk0, nk) : 0;
+            }
+            std::size_t call = 0;
             for (std::size_t pt = 0; pt < 36; ++pt) {
                 for (std::size_t gi = 0; gi < ngroups; ++gi) {  // near-equal groups of at most MA tiles
                     const std::size_t a = gi * nt / ngroups, ma = (gi + 1) * nt / ngroups - a;
@@ -830,10 +847,19 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
                         const std::size_t nb = std::min(NBV, (nkk - kv) / L);
                         g.b = Ub + pt * u_ps + kv;
                         g.c = M.data() + pt * m_ps + a * nkk + kv;
-                        if (nb == NBV)  // the full width: the strided kernel (same sums, fewer instructions)
+                        if (nb == NBV) {  // the full width: the strided kernel (same sums, fewer instructions)
+                            const char* pf = nullptr;
+                            std::size_t pf_lines = 0;
+                            if (call < pf_rows) {  // one row of the next block's raw weights per call
+                                const auto b0 = reinterpret_cast<std::uintptr_t>(w + ((pk0 + call) * C + pc0) * 9);
+                                const auto b1 = reinterpret_cast<std::uintptr_t>(w + ((pk0 + call) * C + pc1) * 9);
+                                pf = reinterpret_cast<const char*>(b0 & ~std::uintptr_t(63));
+                                pf_lines = (b1 - (b0 & ~std::uintptr_t(63)) + 63) / 64;
+                            }
+                            ++call;
                             run_wino_cl_gemm<T>(ma, g.a, g.a_i, g.b, u_pitch, g.c, g.c_i, nc,
-                                                g.init == gemm_tile<T>::accumulate);
-                        else
+                                                g.init == gemm_tile<T>::accumulate, pf, pf_lines);
+                        } else
                             run_ukernel(ma, nb, false, g);
                     }
                 }
