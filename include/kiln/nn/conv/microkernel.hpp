@@ -44,12 +44,16 @@ struct gemm_tile {
 };
 
 // Fully unrolled constant-trip loops, so the accumulator arrays live in registers.
+// (KILN_CONV_UNROLL16 for loops over the lanes of an AVX-512 float vector.)
 #if defined(__clang__) && !defined(__CUDACC__)
 #define KILN_CONV_UNROLL _Pragma("clang loop unroll(full)")
+#define KILN_CONV_UNROLL16 _Pragma("clang loop unroll(full)")
 #elif defined(__GNUC__) && !defined(__CUDACC__)
 #define KILN_CONV_UNROLL _Pragma("GCC unroll 8")
+#define KILN_CONV_UNROLL16 _Pragma("GCC unroll 16")
 #else
 #define KILN_CONV_UNROLL
+#define KILN_CONV_UNROLL16
 #endif
 
 // partial_b: the last B vector is loaded with only `last` lanes (its memory may end there).

@@ -66,18 +66,20 @@ struct wino {
     using B = typename V::B;
     static constexpr std::size_t L = V::L;
 
-    // t = B^T d (6 -> 6)
-    static void in6(const B* d, B* t) {
-        const B a = V::fma(V::bcast(T(-4)), d[2], d[4]);  // d4 - 4 d2
-        const B b = V::fma(V::bcast(T(-4)), d[1], d[3]);  // d3 - 4 d1
-        const B c = d[4] - d[2];
-        const B e = V::bcast(T(2)) * (d[3] - d[1]);
-        t[0] = V::fma(V::bcast(T(4)), d[0], V::fma(V::bcast(T(-5)), d[2], d[4]));
+    // t = B^T d (6 -> 6), d[i] at d[i * stride]
+    static void in6(const B* d, B* t, std::size_t stride = 1) {
+        const B &d0 = d[0], &d1 = d[stride], &d2 = d[2 * stride], &d3 = d[3 * stride], &d4 = d[4 * stride],
+                &d5 = d[5 * stride];
+        const B a = V::fma(V::bcast(T(-4)), d2, d4);  // d4 - 4 d2
+        const B b = V::fma(V::bcast(T(-4)), d1, d3);  // d3 - 4 d1
+        const B c = d4 - d2;
+        const B e = V::bcast(T(2)) * (d3 - d1);
+        t[0] = V::fma(V::bcast(T(4)), d0, V::fma(V::bcast(T(-5)), d2, d4));
         t[1] = a + b;
         t[2] = a - b;
         t[3] = c + e;
         t[4] = c - e;
-        t[5] = V::fma(V::bcast(T(4)), d[1], V::fma(V::bcast(T(-5)), d[3], d[5]));
+        t[5] = V::fma(V::bcast(T(4)), d1, V::fma(V::bcast(T(-5)), d3, d5));
     }
     // u = G' g (3 -> 6), G' = diag(4, -6, -6, 24, 24, 1) G = [1 0 0; 1 1 1; 1 -1 1; 1 2 4; 1 -2 4; 0 0 1]:
     // integer rows, cheap on the (K x C) weights; the row factors d = 1/4, -1/6, -1/6, 1/24, 1/24, 1
@@ -309,25 +311,37 @@ void wino_input_cl(const wino_geometry& gm, const T* x, std::size_t f_begin, std
             for (std::size_t cv = c_begin; cv < c_end; cv += L) {
                 const std::size_t nl = std::min(L, c_end - cv);
                 const T* base = x + (n * gm.C + cv) * HW;
-                B cols[6][L];  // cols[r][i] lane j: channel cv + j, input row iy0 + r, column ix0 + i
+                // Per input row: the L channel rows are loaded and transposed in registers, and
+                // the row pass of every tile (t = d B, 6 columns -> 6) runs on those registers;
+                // only its results go through memory (not the loaded rows or transposed columns).
+                B t[GI][36];  // t[q][6r + s]: tile q's row pass, lane j: channel cv + j
                 for (std::size_t r = 0; r < 6; ++r) {
                     const std::ptrdiff_t iy = iy0 + std::ptrdiff_t(r);
-                    B* cr = cols[r];
+                    B cr[L];  // cr[i] lane j: channel cv + j, input row iy, column ix0 + i
                     if (iy < 0 || iy >= H) {
+                        KILN_CONV_UNROLL16
                         for (std::size_t i = 0; i < L; ++i) cr[i] = V::zero();
-                        continue;
+                    } else {
+                        const T* src = base + std::size_t(iy) * gm.W;
+                        if (nl == L) {
+                            KILN_CONV_UNROLL16
+                            for (std::size_t j = 0; j < L; ++j) cr[j] = V::load_lanes(src + j * HW, ix0, in_row);
+                        } else {
+                            for (std::size_t j = 0; j < L; ++j)
+                                cr[j] = j < nl ? V::load_lanes(src + j * HW, ix0, in_row) : V::zero();
+                        }
+                        V::transpose(cr);
                     }
-                    for (std::size_t j = 0; j < L; ++j)
-                        cr[j] = j < nl ? V::load_lanes(base + j * HW + std::size_t(iy) * gm.W, ix0, in_row) : V::zero();
-                    V::transpose(cr);
+                    KILN_CONV_UNROLL
+                    for (std::size_t q = 0; q < GI; ++q) W_::in6(cr + 4 * q, t[q] + 6 * r);
                 }
-                for (std::size_t q = 0; q < nt; ++q) {
+                for (std::size_t q = 0; q < nt; ++q) {  // the column pass, V = B^T t
                     T* dst = Vb + (f + q - f_begin) * v_ss + cv;
-                    wino_input_tile<T>(
-                        [&](std::size_t r, B* D) {
-                            for (std::size_t s = 0; s < 6; ++s) D[s] = cols[r][4 * q + s];
-                        },
-                        [&](std::size_t e, const B& v) { V::store(dst + e * v_ps, v); });
+                    for (std::size_t nu = 0; nu < 6; ++nu) {
+                        B o[6];
+                        W_::in6(t[q] + nu, o, 6);
+                        for (std::size_t xi = 0; xi < 6; ++xi) V::store(dst + (xi * 6 + nu) * v_ps, o[xi]);
+                    }
                 }
             }
             f += nt;
