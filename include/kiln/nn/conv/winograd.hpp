@@ -144,28 +144,25 @@ inline void wino_input_tile(Row&& row, Store&& store) {
     }
 }
 
-// t (4x6, row-major) = A^T m: the column pass of the output transform; row r of the result is
-// out4(t + 6r).
-template <class T>
-inline void wino_output_cols(const typename wino<T>::B* m, typename wino<T>::B* t) {
-    using W_ = wino<T>;
-    using B = typename W_::B;
-    for (std::size_t s = 0; s < 6; ++s) {
-        const B col[6] = {m[s], m[6 + s], m[12 + s], m[18 + s], m[24 + s], m[30 + s]};
-        B o[4];
-        W_::out4(col, o);
-        for (std::size_t r = 0; r < 4; ++r) t[r * 6 + s] = o[r];
-    }
-}
-
 // t (4x6, row-major) = A^T (m .* scale) for one tile whose 36 M vectors are at src + e*m_ps: the
-// scaling and the column pass of the output transform, shared by both layouts.
+// scaling and the column pass of the output transform, shared by both layouts; row r of the
+// result is out4(t + 6r). Column by column, so a column's 6 values stay in registers.
 template <class T>
 inline void wino_output_cols_of(const T* src, std::size_t m_ps, typename wino<T>::B* t) {
     using W_ = wino<T>;
-    typename W_::B m[36];
-    for (std::size_t e = 0; e < 36; ++e) m[e] = W_::V::load(src + e * m_ps) * W_::V::bcast(W_::m_scale(e));
-    wino_output_cols<T>(m, t);
+    using V = typename W_::V;
+    using B = typename W_::B;
+    KILN_CONV_UNROLL
+    for (std::size_t s = 0; s < 6; ++s) {
+        B col[6];
+        KILN_CONV_UNROLL
+        for (std::size_t xi = 0; xi < 6; ++xi)
+            col[xi] = V::load(src + (6 * xi + s) * m_ps) * V::bcast(W_::m_scale(6 * xi + s));
+        B o[4];
+        W_::out4(col, o);
+        KILN_CONV_UNROLL
+        for (std::size_t r = 0; r < 4; ++r) t[r * 6 + s] = o[r];
+    }
 }
 
 // U[pt][c - c_begin][k - k_begin] at U + pt*u_ps + (c - c_begin)*u_cs + (k - k_begin), for channels
@@ -386,7 +383,7 @@ void wino_output_cl(const wino_geometry& gm, const T* M, std::size_t m_ps, std::
     using V = typename W_::V;
     using B = typename W_::B;
     constexpr std::size_t L = W_::L;
-    const std::size_t PQ = gm.P * gm.Q;
+    const std::size_t Q = gm.Q, PQ = gm.P * Q;  // (locals: the stores to y could alias gm)
     constexpr std::size_t GO = L / 4;  // tiles per transposed run
     if constexpr (GO > 0) {
         for (std::size_t f = f_begin; f < f_end;) {
@@ -414,7 +411,13 @@ void wino_output_cl(const wino_geometry& gm, const T* M, std::size_t m_ps, std::
                 }
                 for (std::size_t r = 0; r < rows; ++r) {
                     V::transpose(R[r]);  // R[r][j] lane i: output channel kv + j, column 4tj + i
-                    for (std::size_t j = 0; j < nl; ++j) V::store_n(dst + j * PQ + r * gm.Q, R[r][j], cols);
+                    T* d = dst + r * Q;
+                    if (nl == L) {
+                        KILN_CONV_UNROLL16
+                        for (std::size_t j = 0; j < L; ++j) V::store_n(d + j * PQ, R[r][j], cols);
+                    } else {
+                        for (std::size_t j = 0; j < nl; ++j) V::store_n(d + j * PQ, R[r][j], cols);
+                    }
                 }
             }
             f += nt;
