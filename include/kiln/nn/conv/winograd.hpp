@@ -27,8 +27,9 @@
 //   broadcast), B = U (L output channels), C = M: 6 tiles x 4 vectors of output channels
 //   (wino_cl_gemm, the generic kernel's sums with a fixed B stride; the generic one for a narrower
 //   last block of output channels). The transforms are vectorised over channels: the input
-//   transform gathers one pixel of L channels per load, the output transform scatters L output
-//   channels of one pixel.
+//   transform loads L columns of L channels per input row and transposes them in registers, the
+//   output transform transposes the rows of L/4 tiles into one store per output channel (vectors of
+//   fewer lanes than that gather and scatter instead).
 // * tile layout (wide images, e.g. 56x56): V[pt][c][tile], M[pt][k][tile]. A = U (output channel
 //   k, broadcast), B = V (L consecutive tiles), C = M: 6 output channels x up to 4 vectors of tiles.
 //   A parallel block is a run of whole tile rows (up to 7 vectors of tiles).
