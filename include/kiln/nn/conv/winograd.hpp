@@ -811,9 +811,14 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
         const std::size_t kgi = blk % nkg, tbi = blk / nkg;
         const std::size_t f0 = tbi * tb, nt = std::min(tb, NT - f0);
         const std::size_t k0 = kgi * nk, nkk = std::min(nk, Kp - k0);
-        const std::size_t m_ps = point_stride(nt * nkk), ul_ps = point_stride(cb * nk);
+        const std::size_t ul_ps = point_stride(cb * nk);
 
-        scratch<T> Vloc, Uloc, M(36 * m_ps, block_a);  // M[pt][tile][k], pitch nkk
+        // V is this block's own when it is not shared. M then overwrites it in place when one GEMM
+        // call per tile group covers all of the block's output channels and all channels at once
+        // (U global, nkk <= NBV * L <= Cp): a call reads its tiles' V rows in full before it stores
+        // their M rows, and no other call reads them. Otherwise M has a buffer of its own.
+        const bool m_in_v = !v_global && u_global && nkk <= NBV * L && nkk <= Cp;
+        scratch<T> Vloc, Uloc, Mown;
         const T* Vb;
         std::size_t v_ps;
         if (v_global) {
@@ -824,13 +829,17 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
             wino_input_cl(gm, x, f0, f0 + nt, 0, C, Vloc.data(), v_ps, Cp);
             Vb = Vloc.data();
         }
+        const std::size_t m_ps = m_in_v ? v_ps : point_stride(nt * nkk);  // M[pt][tile][k]
+        const std::size_t m_ts = m_in_v ? Cp : nkk;                        // tile pitch of M
+        if (!m_in_v) Mown.allocate(36 * m_ps, block_a);
+        T* const Mb = m_in_v ? Vloc.data() : Mown.data();
         if (!u_global) Uloc.allocate(36 * ul_ps, block_c);
 
         const std::size_t ngroups = ceil_div(nt, MA);
         gemm_tile<T> g;  // A = V[pt][tile][c], B = U[pt][c][k], C = M[pt][tile][k]
         g.a_t = 1;
         g.a_i = std::ptrdiff_t(Cp);
-        g.c_i = std::ptrdiff_t(nkk);
+        g.c_i = std::ptrdiff_t(m_ts);
         g.boff = boff.data();
         for (std::size_t c0 = 0; c0 < C; c0 += cb) {
             const std::size_t nc = std::min(cb, C - c0);
@@ -864,7 +873,7 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
                     for (std::size_t kv = 0; kv < nkk; kv += NBV * L) {
                         const std::size_t nb = std::min(NBV, (nkk - kv) / L);
                         g.b = Ub + pt * u_ps + kv;
-                        g.c = M.data() + pt * m_ps + a * nkk + kv;
+                        g.c = Mb + pt * m_ps + a * m_ts + kv;
                         if (nb == NBV) {  // the full width: the strided kernel (same sums, fewer instructions)
                             const char* pf = nullptr;
                             std::size_t pf_lines = 0;
@@ -883,7 +892,7 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
                 }
             }
         }
-        wino_output_cl(gm, M.data(), m_ps, nkk, f0, f0 + nt, k0, std::min(K, k0 + nkk), bias, y);
+        wino_output_cl(gm, Mb, m_ps, m_ts, f0, f0 + nt, k0, std::min(K, k0 + nkk), bias, y);
     });
 }
 
