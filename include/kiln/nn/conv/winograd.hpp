@@ -39,11 +39,13 @@
 //   contiguous output rows. (AVX-512 permutations; other targets use scalar loops.)
 //
 // Buffers are point-major, so a point's GEMM walks contiguous rows; every per-point stride is padded
-// by L elements so the 36 values of one tile never land in the same cache set. Blocking depends only on the shape: U for all (c, k) is computed once when it is
-// small (at most 2 MB), otherwise per (64 channels, block of output channels) inside each parallel
-// block, from raw weights that the previous block's GEMMs prefetched (one line per tap: the
-// transform is otherwise bound by waiting on them). Parallel blocks are (tile block, output-channel block); V for all tiles is computed once,
-// in parallel, when several output-channel blocks need the same tiles, else inside the block.
+// by L elements so the 36 values of one tile never land in the same cache set. Blocking depends only
+// on the shape: U for all (c, k) is computed once when it is small (at most 2 MB), otherwise per
+// (64 channels, block of output channels) inside each parallel block, from raw weights that the
+// previous block's GEMMs prefetched (one line per tap: the transform is otherwise bound by waiting
+// on them). Parallel blocks are (tile block, output-channel block); V for all tiles is computed
+// once, in parallel, when several output-channel blocks need the same tiles, else inside the block
+// (where M may then overwrite it, see conv_winograd).
 #pragma once
 
 #include <algorithm>
@@ -815,7 +817,7 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
 
         // V is this block's own when it is not shared. M then overwrites it in place when one GEMM
         // call per tile group covers all of the block's output channels and all channels at once
-        // (U global, nkk <= NBV * L <= Cp): a call reads its tiles' V rows in full before it stores
+        // (U global, nkk <= NBV * L, nkk <= Cp): a call reads its tiles' V rows in full before it stores
         // their M rows, and no other call reads them. Otherwise M has a buffer of its own.
         const bool m_in_v = !v_global && u_global && nkk <= NBV * L && nkk <= Cp;
         scratch<T> Vloc, Uloc, Mown;
