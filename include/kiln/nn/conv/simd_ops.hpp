@@ -293,6 +293,16 @@ struct vec {
     }
 };
 
+// The cache lines that hold [p, p + bytes): the first one (64-byte aligned) and how many.
+struct line_span {
+    const char* first = nullptr;
+    std::size_t lines = 0;
+};
+inline line_span lines_of(const void* p, std::size_t bytes) {
+    const auto a = reinterpret_cast<std::uintptr_t>(p), first = a & ~std::uintptr_t(63);
+    return {reinterpret_cast<const char*>(first), bytes ? (a + bytes - first + 63) / 64 : 0};
+}
+
 // Asks for the cache line at p ahead of use.
 inline void prefetch_line(const void* p) {
 #if defined(__GNUC__) || defined(__clang__)
@@ -305,14 +315,12 @@ inline void prefetch_line(const void* p) {
 // Asks for the cache lines of [p, p + bytes) ahead of use (for writing when write).
 inline void prefetch_range(const void* p, std::size_t bytes, bool write = false) {
 #if defined(__GNUC__) || defined(__clang__)
-    const char* c = static_cast<const char*>(p);
-    const char* end = c + bytes;
-    c = reinterpret_cast<const char*>(reinterpret_cast<std::uintptr_t>(c) & ~std::uintptr_t(63));
-    for (; c < end; c += 64) {
+    const line_span span = lines_of(p, bytes);
+    for (std::size_t i = 0; i < span.lines; ++i) {
         if (write)
-            __builtin_prefetch(c, 1, 3);
+            __builtin_prefetch(span.first + 64 * i, 1, 3);
         else
-            __builtin_prefetch(c, 0, 3);
+            __builtin_prefetch(span.first + 64 * i, 0, 3);
     }
 #else
     (void)p, (void)bytes, (void)write;

@@ -126,6 +126,18 @@ struct wino_geometry {
 
 enum class wino_layout { automatic, channels, tiles };
 
+// The column pass of the input transform: V = B^T t for one tile whose row pass t = d B (6x6,
+// row-major) is done; store(e, v) receives V[e], e = 6*xi + nu.
+template <class T, class Store>
+inline void wino_input_cols(const typename wino<T>::B* t, Store&& store) {
+    using W_ = wino<T>;
+    for (std::size_t nu = 0; nu < 6; ++nu) {
+        typename W_::B o[6];
+        W_::in6(t + nu, o, 6);
+        for (std::size_t xi = 0; xi < 6; ++xi) store(xi * 6 + nu, o[xi]);
+    }
+}
+
 // V = B^T d B for one tile (36 vectors, row-major, each lane independent). row(r, D) loads row r
 // of d into D[0..5]; store(e, v) receives V[e], e = 6*xi + nu. The row pass (d B) runs as the rows
 // arrive, so only the 6x6 intermediate goes through memory.
@@ -139,12 +151,7 @@ inline void wino_input_tile(Row&& row, Store&& store) {
         row(r, D);
         W_::in6(D, t + r * 6);
     }
-    for (std::size_t nu = 0; nu < 6; ++nu) {
-        const B col[6] = {t[nu], t[6 + nu], t[12 + nu], t[18 + nu], t[24 + nu], t[30 + nu]};
-        B o[6];
-        W_::in6(col, o);
-        for (std::size_t xi = 0; xi < 6; ++xi) store(xi * 6 + nu, o[xi]);
-    }
+    wino_input_cols<T>(t, store);
 }
 
 // t (4x6, row-major) = A^T (m .* scale) for one tile whose 36 M vectors are at src + e*m_ps: the
@@ -240,7 +247,7 @@ void wino_weights(const wino_geometry& gm, const T* w, std::size_t c_begin, std:
 // the hot loop.
 template <class T, std::size_t MA, std::size_t NB>
 void wino_cl_gemm(const T* a, std::ptrdiff_t a_i, const T* b, std::ptrdiff_t b_c, T* c, std::ptrdiff_t c_i,
-                  std::size_t taps, bool accumulate, const char* pf, std::size_t pf_lines) {
+                  std::size_t taps, bool accumulate, line_span pf) {
     using V = vec<T>;
     using B = typename V::B;
     constexpr auto L = std::ptrdiff_t(V::L);
@@ -251,7 +258,7 @@ void wino_cl_gemm(const T* a, std::ptrdiff_t a_i, const T* b, std::ptrdiff_t b_c
         for (std::size_t j = 0; j < NB; ++j) acc[i][j] = V::zero();
     }
     for (std::size_t t = 0; t < taps; ++t, b += b_c) {
-        if (t < pf_lines) prefetch_line(pf + 64 * t);
+        if (t < pf.lines) prefetch_line(pf.first + 64 * t);  // a line per tap, for the caller
         B bv[NB];
         KILN_CONV_UNROLL
         for (std::size_t j = 0; j < NB; ++j) bv[j] = V::load(b + std::ptrdiff_t(j) * L);
@@ -275,13 +282,12 @@ void wino_cl_gemm(const T* a, std::ptrdiff_t a_i, const T* b, std::ptrdiff_t b_c
 // wino_cl_gemm with 1 <= ma <= 6 tiles and 4 vectors of output channels.
 template <class T>
 inline void run_wino_cl_gemm(std::size_t ma, const T* a, std::ptrdiff_t a_i, const T* b, std::ptrdiff_t b_c, T* c,
-                             std::ptrdiff_t c_i, std::size_t taps, bool accumulate, const char* pf = nullptr,
-                             std::size_t pf_lines = 0) {
+                             std::ptrdiff_t c_i, std::size_t taps, bool accumulate, line_span pf = {}) {
     using fn = void (*)(const T*, std::ptrdiff_t, const T*, std::ptrdiff_t, T*, std::ptrdiff_t, std::size_t, bool,
-                        const char*, std::size_t);
+                        line_span);
     static constexpr fn tab[6] = {&wino_cl_gemm<T, 1, 4>, &wino_cl_gemm<T, 2, 4>, &wino_cl_gemm<T, 3, 4>,
                                   &wino_cl_gemm<T, 4, 4>, &wino_cl_gemm<T, 5, 4>, &wino_cl_gemm<T, 6, 4>};
-    tab[ma - 1](a, a_i, b, b_c, c, c_i, taps, accumulate, pf, pf_lines);
+    tab[ma - 1](a, a_i, b, b_c, c, c_i, taps, accumulate, pf);
 }
 
 // V[pt][f - f_begin][c] at V + pt*v_ps + (f - f_begin)*v_ss + c, for tiles [f_begin, f_end) and
@@ -335,13 +341,9 @@ void wino_input_cl(const wino_geometry& gm, const T* x, std::size_t f_begin, std
                     KILN_CONV_UNROLL
                     for (std::size_t q = 0; q < GI; ++q) W_::in6(cr + 4 * q, t[q] + 6 * r);
                 }
-                for (std::size_t q = 0; q < nt; ++q) {  // the column pass, V = B^T t
+                for (std::size_t q = 0; q < nt; ++q) {
                     T* dst = Vb + (f + q - f_begin) * v_ss + cv;
-                    for (std::size_t nu = 0; nu < 6; ++nu) {
-                        B o[6];
-                        W_::in6(t[q] + nu, o, 6);
-                        for (std::size_t xi = 0; xi < 6; ++xi) V::store(dst + (xi * 6 + nu) * v_ps, o[xi]);
-                    }
+                    wino_input_cols<T>(t[q], [&](std::size_t e, const B& v) { V::store(dst + e * v_ps, v); });
                 }
             }
             f += nt;
@@ -414,13 +416,7 @@ void wino_output_cl(const wino_geometry& gm, const T* M, std::size_t m_ps, std::
                 }
                 for (std::size_t r = 0; r < rows; ++r) {
                     V::transpose(R[r]);  // R[r][j] lane i: output channel kv + j, column 4tj + i
-                    T* d = dst + r * Q;
-                    if (nl == L) {
-                        KILN_CONV_UNROLL16
-                        for (std::size_t j = 0; j < L; ++j) V::store_n(d + j * PQ, R[r][j], cols);
-                    } else {
-                        for (std::size_t j = 0; j < nl; ++j) V::store_n(d + j * PQ, R[r][j], cols);
-                    }
+                    for (std::size_t j = 0; j < nl; ++j) V::store_n(dst + j * PQ + r * Q, R[r][j], cols);
                 }
             }
             f += nt;
@@ -877,17 +873,12 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
                         g.b = Ub + pt * u_ps + kv;
                         g.c = Mb + pt * m_ps + a * m_ts + kv;
                         if (nb == NBV) {  // the full width: the strided kernel (same sums, fewer instructions)
-                            const char* pf = nullptr;
-                            std::size_t pf_lines = 0;
-                            if (call < pf_rows) {  // one row of the next block's raw weights per call
-                                const auto b0 = reinterpret_cast<std::uintptr_t>(w + ((pk0 + call) * C + pc0) * 9);
-                                const auto b1 = reinterpret_cast<std::uintptr_t>(w + ((pk0 + call) * C + pc1) * 9);
-                                pf = reinterpret_cast<const char*>(b0 & ~std::uintptr_t(63));
-                                pf_lines = (b1 - (b0 & ~std::uintptr_t(63)) + 63) / 64;
-                            }
+                            line_span pf;  // one row of the next block's raw weights per call
+                            if (call < pf_rows)
+                                pf = lines_of(w + ((pk0 + call) * C + pc0) * 9, (pc1 - pc0) * 9 * sizeof(T));
                             ++call;
                             run_wino_cl_gemm<T>(ma, g.a, g.a_i, g.b, u_pitch, g.c, g.c_i, nc,
-                                                g.init == gemm_tile<T>::accumulate, pf, pf_lines);
+                                                g.init == gemm_tile<T>::accumulate, pf);
                         } else
                             run_ukernel(ma, nb, false, g);
                     }
