@@ -4,6 +4,9 @@
 //                                 "unsupported" where oneDNN has no winograd implementation)
 //   W2/<S>/dnnl_<alg>_reorders    the reorders a caller with plain NCHW tensors pays on every call:
 //                                 src NCHW -> the primitive's src format and dst back to NCHW
+//   W2/<S>/dnnl_<alg>_weights     the weight reorder OIHW -> the primitive's weights format, which a
+//                                 caller pays whenever the weights change (for winograd the format is
+//                                 oneDNN's wino format: the reorder is the weight transform)
 // src, weights and dst are created with format_tag::any, so the primitive picks its blocked layouts;
 // the weights are reordered once, outside the timing (a framework caches them). The peer's number in
 // docs/performance.md is the primitive-only time; the reorders are reported next to it.
@@ -77,7 +80,9 @@ void run_prim(dnnl_conv& c, dnnl::stream& s) {
     c.prim.execute(s, {{DNNL_ARG_SRC, c.src}, {DNNL_ARG_WEIGHTS, c.w}, {DNNL_ARG_BIAS, c.b}, {DNNL_ARG_DST, c.dst}});
 }
 
-void bm(benchmark::State& state, const conv_case* cc, dnnl::algorithm alg, bool reorders) {
+enum class timed { primitive, io_reorders, weights_reorder };
+
+void bm(benchmark::State& state, const conv_case* cc, dnnl::algorithm alg, timed what) {
     std::unique_ptr<dnnl_conv> c;
     try {
         c = make(*cc, alg);
@@ -88,22 +93,24 @@ void bm(benchmark::State& state, const conv_case* cc, dnnl::algorithm alg, bool 
                                        .c_str());
     }
     dnnl::stream s(engine());
-    dnnl::reorder to_src(c->src_user, c->src), to_user(c->dst, c->dst_user);
+    dnnl::reorder to_src(c->src_user, c->src), to_user(c->dst, c->dst_user), to_w(c->w_user, c->w);
     run_prim(*c, s);
     to_user.execute(s, c->dst, c->dst_user);
     s.wait();
     if (auto err = check(*cc, c->y.data()); !err.empty()) return state.SkipWithError(err.c_str());
     state.SetLabel(c->impl);
     for (auto _ : state) {
-        if (reorders) {
-            to_src.execute(s, c->src_user, c->src);
-            to_user.execute(s, c->dst, c->dst_user);
-        } else {
-            run_prim(*c, s);
+        switch (what) {
+            case timed::io_reorders:
+                to_src.execute(s, c->src_user, c->src);
+                to_user.execute(s, c->dst, c->dst_user);
+                break;
+            case timed::weights_reorder: to_w.execute(s, c->w_user, c->w); break;
+            case timed::primitive: run_prim(*c, s); break;
         }
         s.wait();
     }
-    if (!reorders) set_counters(state, *cc);
+    if (what == timed::primitive) set_counters(state, *cc);
 }
 
 void register_all(int threads) {
@@ -116,8 +123,11 @@ void register_all(int threads) {
         const std::string base = std::string("W2/") + c.name + "/dnnl_";
         for (auto [alg, an] : {std::pair{dnnl::algorithm::convolution_direct, "direct"},
                                std::pair{dnnl::algorithm::convolution_winograd, "winograd"}}) {
-            bench::configure(benchmark::RegisterBenchmark((base + an).c_str(), bm, &c, alg, false));
-            bench::configure(benchmark::RegisterBenchmark((base + an + "_reorders").c_str(), bm, &c, alg, true));
+            bench::configure(benchmark::RegisterBenchmark((base + an).c_str(), bm, &c, alg, timed::primitive));
+            bench::configure(
+                benchmark::RegisterBenchmark((base + an + "_reorders").c_str(), bm, &c, alg, timed::io_reorders));
+            bench::configure(
+                benchmark::RegisterBenchmark((base + an + "_weights").c_str(), bm, &c, alg, timed::weights_reorder));
         }
     }
 }
