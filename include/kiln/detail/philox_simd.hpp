@@ -11,6 +11,9 @@
 //     = (hi1, lo1, hi0, lo0) ^ (c1 ^ k0, 0, c3 ^ k1, 0)
 // which is exactly the scalar round. x86 (SSE2, AVX2, AVX-512F) uses intrinsics; any other
 // architecture computes the blocks with the scalar generator (still bit-identical, just slower).
+// AVX-512 computes an even number of registers at once word-sliced instead (philox_sliced: one word
+// per 64-bit lane, 3 instructions per 4 blocks and round instead of 4) and returns them in this
+// same layout.
 #pragma once
 
 #include <cstddef>
@@ -221,7 +224,7 @@ struct word_ops<A, word_impl::avx512> {
     template <std::size_t G>
     KILN_SIMD_INLINE static void philox_n(std::uint64_t first, key k, U (&out)[G]) {
         if constexpr (G % 2 == 0) {
-            philox_sliced<G / 2>(first, k, out);
+            philox_sliced(first, k, out);
         } else {
             const auto r = philox_interleaved<word_ops, G>(first, k);
             KILN_UNROLL
@@ -236,9 +239,10 @@ struct word_ops<A, word_impl::avx512> {
     //   x0 = swap32(p1) ^ x1 ^ k0 = (hi1 ^ c1 ^ k0, ..),  x1 = p1 = (lo1, ..)
     //   x2 = swap32(p0) ^ x3 ^ k1 = (hi0 ^ c3 ^ k1, ..),  x3 = p0 = (lo0, ..)
     // which is the scalar round; out[2q] and out[2q + 1] are then blocks 8q..8q+3 and 8q+4..8q+7.
-    template <std::size_t Q, std::size_t G>
+    template <std::size_t G>
     KILN_SIMD_INLINE static void philox_sliced(std::uint64_t first, key k, U (&out)[G]) {
-        static_assert(G == 2 * Q);
+        static_assert(G % 2 == 0, "kiln: philox_sliced fills registers two at a time");
+        constexpr std::size_t Q = G / 2;
         __m512i x0[Q], x1[Q], x2[Q], x3[Q];
         const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
         KILN_UNROLL
