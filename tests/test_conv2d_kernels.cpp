@@ -394,21 +394,42 @@ inline const std::vector<cpu_path>& cpu_paths() {
 }
 
 // Runs one cpu path on plain host vectors (y starts as NaN). x and w may sit at any address (given:
-// copies of pr.x and pr.w), y is written y_offset elements into its buffer.
+// copies of pr.x and pr.w), y is written y_offset elements into its buffer. prepared: on weights
+// prepared first (conv2d_prepare_cpu; for a forced Winograd layout, U from wino_prepare).
 template <class T>
 std::vector<T> run_path(const problem<T>& pr, const cpu_path& path, const T* x = nullptr, const T* w = nullptr,
-                        std::size_t y_offset = 0) {
+                        std::size_t y_offset = 0, bool prepared = false) {
     conv2d_params p = pr.p;
     p.algo = path.algo;
     std::vector<T> y(p.y_size() + y_offset, std::numeric_limits<T>::quiet_NaN());
     const T* xs = x ? x : pr.x.data();
     const T* ws = w ? w : pr.w.data();
     const T* b = pr.with_bias ? pr.b.data() : nullptr;
-    if (path.layout != cd::wino_layout::automatic)
-        cd::conv_winograd(p, xs, ws, b, y.data() + y_offset, path.layout);
-    else
+    if (path.layout != cd::wino_layout::automatic) {
+        std::vector<T> U;
+        if (prepared) {
+            U.resize(cd::wino_u_layout_of<T>(p.C, p.K).size, std::numeric_limits<T>::quiet_NaN());
+            cd::wino_prepare(p.C, p.K, ws, U.data());
+        }
+        cd::conv_winograd(p, xs, ws, b, y.data() + y_offset, path.layout, prepared ? U.data() : nullptr);
+    } else if (prepared) {
+        const auto pw = kiln::nn::kernels::conv2d_prepare_cpu(p, ws);
+        kiln::nn::kernels::conv2d_forward_cpu(p, xs, pw, b, y.data() + y_offset);
+    } else {
         kiln::nn::kernels::conv2d_forward_cpu(p, xs, ws, b, y.data() + y_offset);
+    }
     return std::vector<T>(y.begin() + std::ptrdiff_t(y_offset), y.end());
+}
+
+template <class T>
+std::vector<T> run_prepared(const problem<T>& pr, const cpu_path& path) {
+    return run_path<T>(pr, path, nullptr, nullptr, 0, true);
+}
+
+// Whether two results are the same bits.
+template <class T>
+bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
 }
 
 // Winograd rounds differently from a dot product: an output's error is proportional to the whole
@@ -502,6 +523,9 @@ void check_all_paths(const std::vector<conv2d_params>& configs, unsigned seed, s
                      std::string(path.name), ": error ", err);
                 REQUIRE(ok);
                 ++ran[path.name];
+                // the same path on prepared weights: the same bits
+                REQUIRE(same_bits(run_prepared(pr, path), got));
+                ++ran[std::string(path.name) + " (prepared)"];
             }
         }
     }
@@ -559,10 +583,11 @@ TEST_CASE_TEMPLATE("conv2d every cpu algorithm matches the reference on random c
                                     std::is_same_v<T, float> ? 41u : 42u, ran);
     conv2d_test::check_all_paths<T>(conv2d_test::wide_configs(40, std::is_same_v<T, float> ? 51u : 52u),
                                     std::is_same_v<T, float> ? 61u : 62u, ran);
-    // every path really ran, on many shapes
+    // every path really ran, on many shapes, raw and prepared
     for (const auto& path : conv2d_test::cpu_paths()) {
         INFO(std::string(path.name));
         CHECK(ran[path.name] >= 100);
+        CHECK(ran[std::string(path.name) + " (prepared)"] == ran[path.name]);
     }
 }
 
@@ -584,7 +609,11 @@ TEST_CASE_TEMPLATE("conv2d winograd: the blocking variants (shared V, split outp
         for (const auto& path : conv2d_test::cpu_paths()) {
             if (path.algo != conv2d_algo::winograd) continue;
             INFO(conv2d_test::describe(p), "; ", std::string(path.name));
-            CHECK(conv2d_test::scaled_error(e, conv2d_test::run_path(pr, path)) <= conv2d_test::winograd_tolerance<T>);
+            const auto got = conv2d_test::run_path(pr, path);
+            CHECK(conv2d_test::scaled_error(e, got) <= conv2d_test::winograd_tolerance<T>);
+            // prepared U (global or per block, with partial channel chunks and output-channel blocks
+            // on (1, 136, 9x10) -> 130): the same bits
+            CHECK(conv2d_test::same_bits(conv2d_test::run_prepared(pr, path), got));
         }
     }
 }
@@ -614,6 +643,7 @@ TEST_CASE("conv2d cpu results do not depend on the number of threads") {
                 const auto dt = conv2d_test::run_path(pd, path);
                 CHECK(std::memcmp(f1.data(), ft.data(), f1.size() * sizeof(float)) == 0);
                 CHECK(std::memcmp(d1.data(), dt.data(), d1.size() * sizeof(double)) == 0);
+                CHECK(conv2d_test::same_bits(conv2d_test::run_prepared(pf, path), f1));
             }
         }
     }
@@ -638,4 +668,91 @@ TEST_CASE("conv2d every cpu algorithm works on unaligned pointers") {
             CHECK(conv2d_test::path_ok(pr, e, path, got, err));
         }
     }
+}
+
+TEST_CASE("conv2d prepared weights: a snapshot, usable for any batch, image size and padding") {
+    namespace k = kiln::nn::kernels;
+    // S3's channel and output-channel counts on a small image: U (36 x 512 x 512 floats) is blocked
+    conv2d_params p{1, 512, 6, 5, 512, 3, 3};
+    p.pad_h = p.pad_w = 1;
+    std::mt19937 rng(21);
+    auto pr = conv2d_test::make_problem<float>(p, true, rng);
+    const conv2d_test::cpu_path automatic{conv2d_algo::automatic, conv2d_test::cd::wino_layout::automatic, "automatic"};
+    const auto want = conv2d_test::run_path(pr, automatic);
+
+    const auto pw = k::conv2d_prepare(kiln::cpu{}, p, pr.w.data());
+    CHECK(pw.transformed());
+    CHECK(pw.weight_shape() == std::array<std::size_t, 4>{512, 512, 3, 3});
+    CHECK(pw.groups() == 1);
+    CHECK(pw.bytes() >= 5 * p.w_size() * sizeof(float));  // the copy and a 36/9 times larger transform
+    // later changes to the source weights do not reach it
+    const auto original_w = pr.w;
+    for (auto& v : pr.w) v = -v;
+    std::vector<float> y(p.y_size(), std::numeric_limits<float>::quiet_NaN());
+    k::conv2d_forward(kiln::cpu{}, p, pr.x.data(), pw, pr.b.data(), y.data());
+    CHECK(conv2d_test::same_bits(y, want));
+
+    // another batch, image size and padding with the same weights: what the raw weights give
+    pr.w = original_w;
+    conv2d_params q = p;
+    q.N = 2, q.H = 9, q.W = 4, q.pad_h = 0, q.pad_w = 2;
+    const auto pq = conv2d_test::make_problem<float>(q, false, rng);
+    std::vector<float> x2 = pq.x, raw(q.y_size()), got(q.y_size());
+    k::conv2d_forward_cpu(q, x2.data(), pr.w.data(), static_cast<const float*>(nullptr), raw.data());
+    k::conv2d_forward_cpu(q, x2.data(), pw, static_cast<const float*>(nullptr), got.data());
+    CHECK(conv2d_test::same_bits(got, raw));
+    // another algorithm on the same prepared weights reads their copy
+    q.algo = conv2d_algo::direct;
+    k::conv2d_forward_cpu(q, x2.data(), pr.w.data(), static_cast<const float*>(nullptr), raw.data());
+    k::conv2d_forward_cpu(q, x2.data(), pw, static_cast<const float*>(nullptr), got.data());
+    CHECK(conv2d_test::same_bits(got, raw));
+}
+
+TEST_CASE("conv2d prepared weights: what is transformed, and shapes that do not match") {
+    namespace k = kiln::nn::kernels;
+    const conv2d_params stem{.N = 1, .C = 3, .H = 20, .W = 20, .K = 8, .R = 7, .S = 7,
+                             .stride_h = 2, .stride_w = 2, .pad_h = 3, .pad_w = 3};
+    std::vector<double> w(stem.w_size(), 0.5);
+    const auto direct = k::conv2d_prepare_cpu(stem, w.data());  // direct reads the weights in place
+    CHECK_FALSE(direct.transformed());
+    CHECK(direct.transform() == nullptr);
+    CHECK(direct.bytes() == w.size() * sizeof(double));
+
+    // Winograd forced on weights prepared for the direct algorithm: transformed per call, same bits
+    conv2d_params p{1, 16, 7, 9, 20, 3, 3};
+    std::mt19937 rng(3);
+    const auto pr = conv2d_test::make_problem<double>(p, true, rng);
+    conv2d_params pd = p;
+    pd.algo = conv2d_algo::direct;
+    const auto for_direct = k::conv2d_prepare_cpu(pd, pr.w.data());
+    CHECK_FALSE(for_direct.transformed());
+    p.algo = conv2d_algo::winograd;
+    std::vector<double> raw(p.y_size()), got(p.y_size());
+    k::conv2d_forward_cpu(p, pr.x.data(), pr.w.data(), pr.b.data(), raw.data());
+    k::conv2d_forward_cpu(p, pr.x.data(), for_direct, pr.b.data(), got.data());
+    CHECK(conv2d_test::same_bits(got, raw));
+
+    // a convolution whose weight shape differs: shape_error naming both, and y is left alone
+    conv2d_params other = p;
+    other.K = 21;
+    std::vector<double> y(other.y_size(), 7.0);
+    CHECK(kiln_test::error_text<kiln::shape_error>([&] {
+              k::conv2d_forward_cpu(other, pr.x.data(), for_direct, static_cast<const double*>(nullptr), y.data());
+          }) == "kiln: conv2d: the prepared weights are (20, 16, 3, 3) with 1 group(s), but this convolution "
+               "needs weights (K, C/groups, R, S) = (21, 16, 3, 3) with 1 group(s)");
+    CHECK(std::all_of(y.begin(), y.end(), [](double v) { return v == 7.0; }));
+    other = p;
+    other.C = 32, other.groups = 2;  // the same C/groups, but two groups
+    other.algo = conv2d_algo::direct;
+    CHECK(kiln_test::error_text<kiln::shape_error>([&] {
+              k::conv2d_forward_cpu(other, pr.x.data(), for_direct, static_cast<const double*>(nullptr), y.data());
+          }) == "kiln: conv2d: the prepared weights are (20, 16, 3, 3) with 1 group(s), but this convolution "
+               "needs weights (K, C/groups, R, S) = (20, 16, 3, 3) with 2 group(s)");
+    // invalid parameters are reported as conv2d_forward_cpu reports them, before the shape check
+    conv2d_params bad = p;
+    bad.groups = 3;
+    CHECK_THROWS_WITH_AS(k::conv2d_prepare_cpu(bad, pr.w.data()),
+                         "kiln: input num_filter must divide group size: 16 input channels cannot be split into 3 "
+                         "groups",
+                         kiln::shape_error);
 }

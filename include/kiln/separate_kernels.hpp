@@ -29,6 +29,12 @@
 namespace kiln::nn::kernels {  // the Conv2D cpu algorithms
 template void conv2d_forward_cpu<float>(const conv2d_params&, const float*, const float*, const float*, float*);
 template void conv2d_forward_cpu<double>(const conv2d_params&, const double*, const double*, const double*, double*);
+template conv2d_prepared<float> conv2d_prepare_cpu<float>(const conv2d_params&, const float*);
+template conv2d_prepared<double> conv2d_prepare_cpu<double>(const conv2d_params&, const double*);
+template void conv2d_forward_cpu<float>(const conv2d_params&, const float*, const conv2d_prepared<float>&, const float*,
+                                        float*);
+template void conv2d_forward_cpu<double>(const conv2d_params&, const double*, const conv2d_prepared<double>&,
+                                         const double*, double*);
 }  // namespace kiln::nn::kernels
 
 namespace kiln::cpu_exec {  // the initializers' random fills, and constant fills (zeros, ones, full, fill)

@@ -13,6 +13,9 @@
 //   conv2d_forward_cpu  host memory; one of the cpu algorithms below, chosen by conv2d_params::algo
 //   conv2d_forward_gpu  gpu-tag memory; one Thrust transform, one thread per output element
 //                       (cuda/kiln/gpu/conv2d.hpp; only with a gpu backend)
+//   conv2d_prepare_cpu / conv2d_forward_cpu(p, x, conv2d_prepared, ...)
+//                       host memory, weights prepared once (copied, and Winograd-transformed when
+//                       that is the algorithm): the same values without the per-call transform
 // conv2d_forward<F>(ctx, ...) picks one from the device tag; F (conv2d_static, conv/params.hpp: what
 // is known at compile time, nothing by default) narrows what the cpu side compiles to the algorithms
 // and micro-kernel tiles the automatic choice can reach (conv2d_forward_cpu_known; nn::Conv2D passes
@@ -46,6 +49,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -160,11 +164,12 @@ void run_algo(conv2d_algo a, const conv2d_params& p, const T* x, const T* w, con
 }
 }  // namespace conv_detail
 
-template <class T>
-void conv2d_forward_cpu(const conv2d_params& p, const T* x, const T* w, const T* bias, T* y) {
-    static_assert(conv_detail::conv_element<T>, "kiln: conv2d supports float and double");
+namespace conv_detail {
+// Validates p and returns the algorithm conv2d_forward_cpu runs for it (p.algo, or the automatic
+// choice); throws kiln::shape_error when p.algo does not accept p.
+inline conv2d_algo checked_algo(const conv2d_params& p) {
     p.validate();
-    conv2d_algo a = p.algo;
+    const conv2d_algo a = p.algo;
     if (!conv2d_algo_accepts(p, a))
         throw shape_error(std::string("kiln: conv2d algorithm ") + algo_name(a) +
                           " does not accept this convolution (kernel " + std::to_string(p.R) + "x" +
@@ -172,9 +177,101 @@ void conv2d_forward_cpu(const conv2d_params& p, const T* x, const T* w, const T*
                           std::to_string(p.stride_w) + "), padding (" + std::to_string(p.pad_h) + ", " +
                           std::to_string(p.pad_w) + "), dilation (" + std::to_string(p.dil_h) + ", " +
                           std::to_string(p.dil_w) + "), groups " + std::to_string(p.groups) + ")");
-    if (a == conv2d_algo::automatic) a = conv2d_choose_algo(p);
+    return a == conv2d_algo::automatic ? conv2d_choose_algo(p) : a;
+}
+}  // namespace conv_detail
+
+template <class T>
+void conv2d_forward_cpu(const conv2d_params& p, const T* x, const T* w, const T* bias, T* y) {
+    static_assert(conv_detail::conv_element<T>, "kiln: conv2d supports float and double");
+    const conv2d_algo a = conv_detail::checked_algo(p);
     if (p.y_size() == 0) return;
     conv_detail::run_algo<conv2d_static{}>(a, p, x, w, bias, y);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prepared weights (cpu): for inference, where the same weights serve many calls.
+//
+// conv2d_forward_cpu transforms the weights on every call when its algorithm reads them in another
+// layout: Winograd's U = G g G^T (36 values per 9 weights; on (1, 512, 14x14) -> 512 that is about a
+// third of the call). conv2d_prepare does it once: it copies the weights (later changes to w do not
+// reach the prepared object) and, when the algorithm p selects is Winograd, stores their transform
+// in the layout that algorithm reads. conv2d_forward_cpu(p, x, prepared, bias, y) then computes the
+// same bits as conv2d_forward_cpu(p, x, w, bias, y) did with the weights it was prepared from, for
+// any p whose weight shape (K, C/groups, R, S) and groups match (batch, image size, padding, stride
+// and algorithm may differ: an algorithm other than Winograd, or Winograd on weights prepared for
+// another algorithm, reads the copy as conv2d_forward_cpu reads w). A mismatched p is a
+// kiln::shape_error naming both shapes. Immutable once made, so threads may share it.
+template <class T>
+class conv2d_prepared {
+    static_assert(conv_detail::conv_element<T>, "kiln: conv2d supports float and double");
+
+public:
+    // The weight shape (K, C/groups, R, S) and group count it was prepared for.
+    std::array<std::size_t, 4> weight_shape() const { return {K_, Cg_, R_, S_}; }
+    std::size_t groups() const { return groups_; }
+    // Whether it holds the Winograd transform (what conv2d_forward_cpu runs on it without
+    // transforming anything), and the bytes it holds in all (the copy plus the transform).
+    bool transformed() const { return !u_.empty(); }
+    std::size_t bytes() const { return (w_.size() + u_.size()) * sizeof(T); }
+
+    // The copied weights, (K, C/groups, R, S) row-major.
+    const T* weights() const { return w_.data(); }
+
+    // Throws kiln::shape_error unless p's weight shape and groups are the prepared ones.
+    void check(const conv2d_params& p) const {
+        const std::size_t cg = p.groups ? p.C / p.groups : 0;
+        if (p.K == K_ && cg == Cg_ && p.R == R_ && p.S == S_ && p.groups == groups_) return;
+        auto shape4 = [](std::size_t a, std::size_t b, std::size_t c, std::size_t d) {
+            return "(" + std::to_string(a) + ", " + std::to_string(b) + ", " + std::to_string(c) + ", " +
+                   std::to_string(d) + ")";
+        };
+        throw shape_error("kiln: conv2d: the prepared weights are " + shape4(K_, Cg_, R_, S_) + " with " +
+                          std::to_string(groups_) + " group(s), but this convolution needs weights (K, C/groups, "
+                          "R, S) = " + shape4(p.K, cg, p.R, p.S) + " with " + std::to_string(p.groups) +
+                          " group(s)");
+    }
+
+    // The Winograd transform (conv_detail::wino_prepare's layout), or null.
+    const T* transform() const { return u_.empty() ? nullptr : u_.data(); }
+
+private:
+    template <class U>
+    friend conv2d_prepared<U> conv2d_prepare_cpu(const conv2d_params& p, const U* w);
+    using buffer = std::vector<T, xsimd::aligned_allocator<T, 64>>;
+
+    std::size_t K_ = 0, Cg_ = 0, R_ = 0, S_ = 0, groups_ = 0;
+    buffer w_, u_;
+};
+
+// Prepares the weights w ((K, C/groups, R, S), host memory) of the convolution p for repeated
+// conv2d_forward_cpu calls; validates p first (kiln::shape_error). Uses the kiln thread pool.
+template <class T>
+conv2d_prepared<T> conv2d_prepare_cpu(const conv2d_params& p, const T* w) {
+    static_assert(conv_detail::conv_element<T>, "kiln: conv2d supports float and double");
+    const conv2d_algo a = conv_detail::checked_algo(p);
+    conv2d_prepared<T> out;
+    out.K_ = p.K, out.Cg_ = p.C / p.groups, out.R_ = p.R, out.S_ = p.S, out.groups_ = p.groups;
+    out.w_.assign(w, w + p.w_size());
+    if (a == conv2d_algo::winograd && p.K > 0 && p.C > 0) {
+        out.u_.resize(conv_detail::wino_u_layout_of<T>(p.C, p.K).size);
+        conv_detail::wino_prepare(p.C, p.K, out.w_.data(), out.u_.data());
+    }
+    return out;
+}
+
+// conv2d_forward_cpu on prepared weights (see conv2d_prepared): the same values as on the weights
+// they were prepared from. Throws kiln::shape_error, before anything is written, when p is invalid
+// or its weight shape is not the prepared one.
+template <class T>
+void conv2d_forward_cpu(const conv2d_params& p, const T* x, const conv2d_prepared<T>& w, const T* bias, T* y) {
+    const conv2d_algo a = conv_detail::checked_algo(p);
+    w.check(p);
+    if (p.y_size() == 0) return;
+    if (a == conv2d_algo::winograd && w.transformed())
+        return conv_detail::conv_winograd(p, x, w.weights(), bias, y, conv_detail::wino_layout::automatic,
+                                          w.transform());
+    conv_detail::run_algo<conv2d_static{}>(a, p, x, w.weights(), bias, y);
 }
 
 
@@ -210,6 +307,12 @@ void conv2d_forward_cpu_known(const conv2d_params& p, const T* x, const T* w, co
 extern template void conv2d_forward_cpu<float>(const conv2d_params&, const float*, const float*, const float*, float*);
 extern template void conv2d_forward_cpu<double>(const conv2d_params&, const double*, const double*, const double*,
                                                 double*);
+extern template conv2d_prepared<float> conv2d_prepare_cpu<float>(const conv2d_params&, const float*);
+extern template conv2d_prepared<double> conv2d_prepare_cpu<double>(const conv2d_params&, const double*);
+extern template void conv2d_forward_cpu<float>(const conv2d_params&, const float*, const conv2d_prepared<float>&,
+                                               const float*, float*);
+extern template void conv2d_forward_cpu<double>(const conv2d_params&, const double*, const conv2d_prepared<double>&,
+                                                const double*, double*);
 #endif
 
 // ---------------------------------------------------------------------------------------------
@@ -238,6 +341,24 @@ void conv2d_forward(D ctx, const conv2d_params& p, const T* x, const T* w, const
                       "-Dgpu_backend=thrust-cpp (runs on the host), thrust-omp, or cuda (nvcc)");
 #endif
     }
+}
+
+// Prepared weights on a device tag: the cpu only (the gpu kernel reads the raw weights, so there is
+// nothing to prepare there).
+template <Device D, class T>
+conv2d_prepared<T> conv2d_prepare(D, const conv2d_params& p, const T* w) {
+    static_assert(std::is_same_v<D, cpu>,
+                  "kiln: conv2d_prepare is for the cpu tag: the gpu kernel reads the weights as they are, so "
+                  "pass them to conv2d_forward directly");
+    return conv2d_prepare_cpu(p, w);
+}
+
+template <Device D, class T>
+void conv2d_forward(D, const conv2d_params& p, const T* x, const conv2d_prepared<T>& w, const T* bias, T* y) {
+    static_assert(std::is_same_v<D, cpu>,
+                  "kiln: prepared conv2d weights live in host memory and run on the cpu tag; on the gpu tag, "
+                  "pass the weights to conv2d_forward directly");
+    conv2d_forward_cpu(p, x, w, bias, y);
 }
 
 }  // namespace kiln::nn::kernels

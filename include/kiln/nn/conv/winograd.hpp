@@ -235,6 +235,61 @@ void wino_weights(const wino_geometry& gm, const T* w, std::size_t c_begin, std:
     }
 }
 
+// Where conv_winograd reads U for a (C, K) weight, so that U can be computed once ahead of the calls
+// (wino_prepare, for conv2d_prepare). Either global, U[pt][c][k] for all channels at pitch Kp (when
+// 36 * C * Kp values fit in 2 MB), or blocked: one block of 36 points per (output-channel block of
+// nk, channel chunk of cb), U[pt][c - c0][k - k0] at pitch nk, blocks stored output-channel block
+// major. Depends only on C, K and the simd width.
+struct wino_u_layout {
+    bool global;
+    std::size_t cb, nk;      // channels per chunk, output channels per block (blocked)
+    std::size_t nchunks;     // channel chunks per output-channel block (blocked)
+    std::size_t ps;          // point stride of one block (global: of the whole U)
+    std::size_t block_size;  // 36 * ps
+    std::size_t size;        // elements in all
+};
+
+template <class T>
+wino_u_layout wino_u_layout_of(std::size_t C, std::size_t K) {
+    constexpr std::size_t L = vec<T>::L, NBV = 4;
+    const std::size_t Kp = ceil_div(K, L) * L;
+    wino_u_layout u{};
+    u.global = 36 * C * Kp * sizeof(T) <= (std::size_t(2) << 20);
+    if (u.global) {
+        u.cb = C, u.nk = Kp, u.nchunks = 1;
+        u.ps = C * Kp + L;
+        u.block_size = 36 * u.ps;
+        u.size = u.block_size;
+    } else {
+        u.cb = std::min<std::size_t>(C, 64), u.nk = std::min(NBV * L, Kp), u.nchunks = ceil_div(C, u.cb);
+        u.ps = u.cb * u.nk + L;
+        u.block_size = 36 * u.ps;
+        u.size = ceil_div(Kp, u.nk) * u.nchunks * u.block_size;
+    }
+    return u;
+}
+
+// Fills U (wino_u_layout_of<T>(C, K).size elements) from the weights w (K, C, 3, 3): the values
+// conv_winograd would compute per call, in the same order, so results are the same bits.
+template <class T>
+void wino_prepare(std::size_t C, std::size_t K, const T* w, T* U) {
+    constexpr std::size_t L = vec<T>::L;
+    wino_geometry gm{};
+    gm.C = C, gm.K = K, gm.Cp = ceil_div(C, L) * L, gm.Kp = ceil_div(K, L) * L;
+    const wino_u_layout u = wino_u_layout_of<T>(C, K);
+    if (u.global) {  // one output-channel vector per block: the transform writes disjoint columns
+        kiln::parallel_for(gm.Kp / L, [&](std::size_t kb) {
+            wino_weights(gm, w, 0, C, kb * L, L, U + kb * L, u.ps, gm.Kp);
+        });
+        return;
+    }
+    kiln::parallel_for(ceil_div(gm.Kp, u.nk) * u.nchunks, [&](std::size_t blk) {
+        const std::size_t k0 = blk / u.nchunks * u.nk, c0 = blk % u.nchunks * u.cb;
+        wino_weights(gm, w, c0, std::min(C, c0 + u.cb), k0, std::min(u.nk, gm.Kp - k0), U + blk * u.block_size,
+                     u.ps, u.nk);
+    });
+}
+
 // ---- channel layout
 
 // The point GEMM of the channel layout, MA tiles x NB vectors of output channels:
@@ -648,9 +703,11 @@ void wino_output_sl(const wino_geometry& gm, const T* M, std::size_t m_ps, std::
 
 // ---- driver
 
+// U_pre: U prepared by wino_prepare for these weights (conv2d_prepare), or null to transform the
+// weights in this call. (A forced tile layout with a blocked U_pre transforms them anyway.)
 template <class T>
 void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias, T* y,
-                   wino_layout layout = wino_layout::automatic) {
+                   wino_layout layout = wino_layout::automatic, const T* U_pre = nullptr) {
     using V = vec<T>;
     constexpr std::size_t L = V::L;
     wino_geometry gm{};
@@ -661,7 +718,8 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
     if (gm.tiles == 0 || gm.K == 0) return;
     const std::size_t C = gm.C, Cp = gm.Cp, K = gm.K, Kp = gm.Kp, NT = gm.tiles;
 
-    const bool u_small = 36 * C * Kp * sizeof(T) <= (std::size_t(2) << 20);
+    const wino_u_layout ul = wino_u_layout_of<T>(C, K);
+    const bool u_small = ul.global;
     // The tile layout is for few channels (fewer than 64: measured with AVX-512 floats, the channel
     // layout is 1.4x slower at 16 and 24 channels on wide images, 0.9-1.4x at 32, and faster from 64
     // on: 0.95x on (8, 64, 56x56), 0.7x on (1, 64, 56x56), 0.4x at 128 and more). It also needs wide
@@ -673,18 +731,20 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
                      ? wino_layout::tiles
                      : wino_layout::channels;
     const bool u_global = u_small || layout == wino_layout::tiles;  // the tile layout needs all of U
+    if (u_global != ul.global) U_pre = nullptr;
 
     // Every buffer is point-major (U[pt][c][k], V[pt][c][tile] or V[pt][tile][c], M[pt][k][tile] or
     // M[pt][tile][k]), so a point's GEMM reads and writes contiguous rows; the point stride is padded
     // by one vector (an odd number of cache lines), so a tile's 36 values spread over all cache sets.
     auto point_stride = [](std::size_t n) { return n + L; };
     // U for all channels when small, pitch Kp:
-    const std::size_t ug_ps = point_stride(C * Kp);
+    const std::size_t ug_ps = point_stride(C * Kp);  // = ul.ps when U is small
     // U for all channels, when small, is computed by every thread that runs a block, into its own
     // buffer (once per call; call_id tells a thread whether its copy is for this call): rewriting one
     // shared U that the other cores read in the previous call costs more than the transform itself.
     const std::uint64_t call_id = next_call_id();
     auto thread_U = [&]() -> const T* {
+        if (U_pre) return U_pre;
         thread_local std::uint64_t filled_for = 0;
         T* u = static_cast<T*>(thread_scratch_cache::get(block_d, 36 * ug_ps * sizeof(T)));
         if (filled_for != call_id) {
@@ -831,7 +891,7 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
         const std::size_t m_ts = m_in_v ? Cp : nkk;                        // tile pitch of M
         if (!m_in_v) Mown.allocate(36 * m_ps, block_a);
         T* const Mb = m_in_v ? Vloc.data() : Mown.data();
-        if (!u_global) Uloc.allocate(36 * ul_ps, block_c);
+        if (!u_global && !U_pre) Uloc.allocate(36 * ul_ps, block_c);
 
         const std::size_t ngroups = ceil_div(nt, MA);
         gemm_tile<T> g;  // A = V[pt][tile][c], B = U[pt][c][k], C = M[pt][tile][k]
@@ -846,8 +906,12 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
             if (u_global) {
                 Ub = thread_U() + c0 * Kp + k0, u_ps = ug_ps;
             } else {
-                wino_weights(gm, w, c0, c0 + nc, k0, nkk, Uloc.data(), ul_ps, nk);
-                Ub = Uloc.data(), u_ps = ul_ps;
+                if (U_pre) {
+                    Ub = U_pre + (kgi * ul.nchunks + c0 / cb) * ul.block_size, u_ps = ul.ps;
+                } else {
+                    wino_weights(gm, w, c0, c0 + nc, k0, nkk, Uloc.data(), ul_ps, nk);
+                    Ub = Uloc.data(), u_ps = ul_ps;
+                }
             }
             g.taps = nc;
             g.init = c0 == 0 ? gemm_tile<T>::zero : gemm_tile<T>::accumulate;
@@ -855,7 +919,7 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
             // [pc0, pc1)) are read from memory during this block's GEMMs, one row per GEMM call, a
             // line per tap: the transform then finds them in cache instead of waiting on them.
             std::size_t pk0 = 0, pc0 = 0, pc1 = 0, pf_rows = 0;
-            if (!u_global) {
+            if (!u_global && !U_pre) {
                 if (c0 + cb < C)
                     pk0 = k0, pc0 = c0 + cb;
                 else
@@ -864,7 +928,16 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
                 pf_rows = pk0 < K ? std::min(K - pk0, nk) : 0;
             }
             std::size_t call = 0;
+            // With prepared, blocked U (read from memory rather than transformed into cache), each
+            // point's calls also fetch the next point's panel (the next block's first one after
+            // point 35), a slice per tile group, one line per tap: without it the GEMMs wait on U
+            // (S3 at one thread: 3.1-3.4 ms against 2.5-2.6). Lines past the end of U are not asked.
+            const std::size_t panel = nc * std::size_t(u_pitch), panel_lines = (panel * sizeof(T) + 63) / 64;
+            const std::size_t upf_per = ceil_div(panel_lines, ngroups);
             for (std::size_t pt = 0; pt < 36; ++pt) {
+                const bool next_in_u =
+                    U_pre && !u_global && std::size_t(Ub + (pt + 1) * u_ps - U_pre) + panel <= ul.size;
+                const std::size_t next_u_lines = next_in_u ? panel_lines : 0;
                 for (std::size_t gi = 0; gi < ngroups; ++gi) {  // near-equal groups of at most MA tiles
                     const std::size_t a = gi * nt / ngroups, ma = (gi + 1) * nt / ngroups - a;
                     g.a = Vb + pt * v_ps + a * Cp + c0;
@@ -876,6 +949,11 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
                             line_span pf;  // one row of the next block's raw weights per call
                             if (call < pf_rows)
                                 pf = lines_of(w + ((pk0 + call) * C + pc0) * 9, (pc1 - pc0) * 9 * sizeof(T));
+                            if (next_u_lines && gi * upf_per < next_u_lines) {  // a slice of the next U panel
+                                const std::size_t first = gi * upf_per;
+                                pf = line_span{reinterpret_cast<const char*>(Ub + (pt + 1) * u_ps) + 64 * first,
+                                               std::min({upf_per, next_u_lines - first, nc})};
+                            }
                             ++call;
                             run_wino_cl_gemm<T>(ma, g.a, g.a_i, g.b, u_pitch, g.c, g.c_i, nc,
                                                 g.init == gemm_tile<T>::accumulate, pf);
