@@ -4,6 +4,7 @@
 #include <kiln/nn/conv2d.hpp>
 #include <kiln/nn/dense.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstring>
 #include <sstream>
@@ -126,6 +127,45 @@ TEST_CASE("an input on another device of the layer's type is a device_error nami
     d.initialize(init::Xavier{}, cpu(0));
     CHECK(kiln_test::error_text<device_error>([&] { (void)d(ones<float>(shape(4, 3), cpu(1))); }) ==
           "kiln: the input is on cpu(1) but " + d.name() + "'s parameters are on cpu(0)");
+}
+
+TEST_CASE("Conv2D on prepared weights: the same bits as the layer, a snapshot, and errors") {
+    // 16 -> 32 channels 3x3: Winograd, so the prepared weights hold the transform
+    nn::Conv2D<nn::conv2d{.channels = 32, .kernel_size = {3, 3}, .padding = 1}> l;
+    CHECK_THROWS_AS((void)l.prepare(), uninitialized_error);
+    l.initialize(init::Xavier{});
+    CHECK_THROWS_AS((void)l.prepare(), deferred_init_error);  // in_channels not known yet
+    l.bias.set_data(from_values<float>(shape(32), values<float>(32, 0.5)));
+    const auto x = from_values<float>(shape(2, 16, 11, 9), values<float>(2 * 16 * 11 * 9, 1.0));
+    const auto want = l(x).to_vector();
+    const auto pw = l.prepare();
+    CHECK(pw.transformed());
+    CHECK(pw.weight_shape() == std::array<std::size_t, 4>{32, 16, 3, 3});
+    auto y = l(x, pw);
+    static_assert(std::is_same_v<decltype(y), decltype(l(x))>);
+    CHECK(y.shape().str() == "(2, 32, 11, 9)");
+    auto got = y.to_vector();
+    CHECK(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
+    // a snapshot: a later change to the weight reaches layer(x) but not layer(x, pw)
+    l.weight.data().fill(0.f);
+    got = l(x, pw).to_vector();
+    CHECK(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
+    const auto bias = values<float>(32, 0.5);
+    const auto changed = l(x).to_vector();  // the layer itself sees the zeroed weight: the bias alone
+    for (std::size_t i = 0; i < changed.size(); ++i) REQUIRE(changed[i] == bias[(i / (11 * 9)) % 32]);
+    // weights prepared by another layer with another shape: a shape_error naming both
+    nn::Conv2D<nn::conv2d{.channels = 8, .kernel_size = {3, 3}, .padding = 1, .in_channels = 16}> other;
+    other.initialize();
+    CHECK(kiln_test::error_text<shape_error>([&] { (void)l(x, other.prepare()); }) ==
+          "kiln: conv2d: the prepared weights are (8, 16, 3, 3) with 1 group(s), but this convolution needs "
+          "weights (K, C/groups, R, S) = (32, 16, 3, 3) with 1 group(s)");
+    // a layer whose kernel is not Winograd (the tutorial's 8 -> 1): a copy, the same bits
+    nn::Conv2D<nn::conv2d{.channels = 1, .kernel_size = {3, 3}, .in_channels = 8}> t;
+    t.initialize(init::Xavier{});
+    const auto x8 = from_values<float>(shape(1, 8, 12, 10), values<float>(8 * 12 * 10, 1.0));
+    const auto pt = t.prepare();
+    CHECK_FALSE(pt.transformed());
+    CHECK(t(x8, pt).to_vector() == t(x8).to_vector());
 }
 
 TEST_CASE("forward before initialize is Gluon's error; the layer stays usable") {

@@ -10,6 +10,7 @@
 
 #include <ostream>
 #include <string>
+#include <type_traits>
 
 #include "conv2d_kernels.hpp"
 #include "layer_common.hpp"
@@ -92,6 +93,44 @@ public:
     template <class X>
         requires Operand<X>
     auto operator()(const X& x) {
+        return forward<false>(x, nullptr);
+    }
+
+    // The weight prepared once for repeated inference on the cpu (kernels::conv2d_prepare; see
+    // docs/architecture.md): a snapshot of its current values, with the Winograd transform done when
+    // this layer's kernel is Winograd. layer(x, prepared) is the forward pass on that snapshot and the
+    // layer's bias: the same bits as layer(x) while the weight keeps those values. Later changes to
+    // the weight do not reach it (prepare again). The weight must be initialized, its shape known
+    // (else Parameter::data()'s error).
+    kernels::conv2d_prepared<T> prepare() const {
+        static_assert(std::is_same_v<D, cpu>,
+                      "kiln: Conv2D::prepare is for cpu layers: the gpu kernel reads the weight as it is, so call "
+                      "the layer without prepared weights");
+        const auto& w = weight.data();
+        const std::size_t ipg = w.shape()[1];
+        // the smallest image the kernel fits: only the weight-related parameters matter here
+        const std::size_t xd[4] = {1, ipg * Opt.groups, Opt.dilation.h * (kh - 1) + 1, Opt.dilation.w * (kw - 1) + 1};
+        return kernels::conv2d_prepare_cpu(conv2d_forward_params(Opt, this->prefix(), xd, ipg), w.data());
+    }
+
+    // The forward pass on prepared weights (see prepare()). Weights prepared for another weight shape
+    // are a shape_error naming both shapes.
+    template <class X>
+        requires Operand<X>
+    auto operator()(const X& x, const kernels::conv2d_prepared<T>& prepared) {
+        static_assert(std::is_same_v<D, cpu>, "kiln: prepared Conv2D weights are for cpu layers");
+        return forward<true>(x, &prepared);
+    }
+
+    // Conv2D(None -> 1, kernel_size=(3, 3), stride=(1, 1)) as Gluon's _Conv.__repr__
+    std::string repr() const { return conv2d_repr(Opt, weight.shape()[1]); }
+    friend std::ostream& operator<<(std::ostream& os, const Conv2D& l) { return os << l.repr(); }
+
+private:
+    // The forward pass, on the weight parameter or (Prepared) on *prepared. (A template flag, so a
+    // layer that never uses prepared weights does not compile that path.)
+    template <bool Prepared, class X>
+    auto forward(const X& x, [[maybe_unused]] const kernels::conv2d_prepared<T>* prepared) {
         using Sx = typename X::shape_type;
         using Dx = typename X::device_type;
         check_input_device<D, Dx>("Conv2D");
@@ -116,15 +155,13 @@ public:
                                 out_extent<Sx::static_extents[3], kw, Opt.strides.w, Opt.padding.w, Opt.dilation.w>()>;
         const std::size_t dims[4] = {p.N, p.K, p.P(), p.Q()};
         Tensor<T, out_shape, D> y(shape_from<out_shape>(dims, 4), w.context(), kiln::detail::uninitialized_t{});
-        kernels::conv2d_forward<conv_static>(w.context(), p, x.data(), w.data(), this->bias_data(), y.data());
+        if constexpr (Prepared)
+            kernels::conv2d_forward_cpu(p, x.data(), *prepared, this->bias_data(), y.data());
+        else
+            kernels::conv2d_forward<conv_static>(w.context(), p, x.data(), w.data(), this->bias_data(), y.data());
         return y;
     }
 
-    // Conv2D(None -> 1, kernel_size=(3, 3), stride=(1, 1)) as Gluon's _Conv.__repr__
-    std::string repr() const { return conv2d_repr(Opt, weight.shape()[1]); }
-    friend std::ostream& operator<<(std::ostream& os, const Conv2D& l) { return os << l.repr(); }
-
-private:
     template <std::size_t In, std::size_t K, std::size_t S, std::size_t P, std::size_t Dl>
     static constexpr std::size_t out_extent() {
         if constexpr (In == dyn) {
