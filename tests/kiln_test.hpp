@@ -6,6 +6,7 @@
 #include <kiln/kiln.hpp>
 
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #if KILN_HAS_GPU_BACKEND
@@ -24,5 +25,14 @@ std::string error_text(F&& f) {
         return e.what();
     }
     return "<no exception>";
+}
+
+// A compile-time check that two values have the same type: kiln_test::expect_same_type(a, b). (Both
+// deduced: nvcc's front end re-emits a type named in the test body in the form it was first written, e.g.
+// a Conv2D output's Shape<..., Opt.channels, ...> with Opt a class-type template argument, which the host
+// compiler cannot parse.)
+template <class A, class B>
+void expect_same_type(const A&, const B&) {
+    static_assert(std::is_same_v<A, B>, "kiln_test::expect_same_type: the values have different types");
 }
 }  // namespace kiln_test
