@@ -137,13 +137,13 @@ TEST_CASE("Conv2D on prepared weights: the same bits as the layer, a snapshot, a
     CHECK_THROWS_AS((void)l.prepare(), deferred_init_error);  // in_channels not known yet
     l.bias.set_data(from_values<float>(shape(32), values<float>(32, 0.5)));
     const auto x = from_values<float>(shape(2, 16, 11, 9), values<float>(2 * 16 * 11 * 9, 1.0));
-    auto direct = l(x);
-    const auto want = direct.to_vector();
+    auto on_weight = l(x);  // the layer on its weight parameter (Winograd, transformed in the call)
+    const auto want = on_weight.to_vector();
     const auto pw = l.prepare();
     CHECK(pw.transformed());
     CHECK(pw.weight_shape() == std::array<std::size_t, 4>{32, 16, 3, 3});
     auto y = l(x, pw);
-    kiln_test::expect_same_type(y, direct);  // the same tensor type as layer(x)
+    kiln_test::expect_same_type(y, on_weight);  // the same tensor type as layer(x)
     CHECK(y.shape().str() == "(2, 32, 11, 9)");
     auto got = y.to_vector();
     CHECK(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
