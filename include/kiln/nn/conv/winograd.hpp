@@ -845,7 +845,13 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
         nk = NBV * L;
     }
     nk = std::min(nk, Kp);
-    const std::size_t ntb = ceil_div(NT, tb), nkg = ceil_div(Kp, nk);
+    const std::size_t nkg = ceil_div(Kp, nk);
+    // Tile blocks of near-equal size (at most tb tiles). Where U is computed once (u_global), a block
+    // more costs no transform, so their number is made even: two threads then get the same work
+    // (S2 with blocks of 25 tiles and a last one of 21 gave the threads 100 and 96 tiles).
+    std::size_t ntb = ceil_div(NT, tb);
+    if (u_global && ntb > 1 && ntb * nkg % 2 == 1) ++ntb;
+    auto tile_begin = [&](std::size_t b) { return b * NT / ntb; };
     const bool v_global = nkg > 1 && 36 * NT * Cp * sizeof(T) <= (std::size_t(8) << 20);
     const std::size_t cb = u_global ? C : std::min<std::size_t>(C, 64);  // channels per U block
 
@@ -869,7 +875,7 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
 
     kiln::parallel_for(ntb * nkg, [&](std::size_t blk) {
         const std::size_t kgi = blk % nkg, tbi = blk / nkg;
-        const std::size_t f0 = tbi * tb, nt = std::min(tb, NT - f0);
+        const std::size_t f0 = tile_begin(tbi), nt = tile_begin(tbi + 1) - f0;
         const std::size_t k0 = kgi * nk, nkk = std::min(nk, Kp - k0);
         const std::size_t ul_ps = point_stride(cb * nk);
 
