@@ -834,7 +834,7 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
 
     // ---- channel layout
     constexpr std::size_t MA = 6, NBV = 4;  // micro-tile: 6 tiles x 4 vectors of output channels
-    std::size_t tb, nk;                     // tiles per block, output channels per block (multiple of L)
+    std::size_t tb, nk;                     // most tiles per block, output channels per block (multiple of L)
     if (u_global) {
         tb = std::clamp<std::size_t>(ceil_div(NT, 8), 6, 32);
         nk = Kp;
