@@ -81,10 +81,11 @@ TEST_CASE("conv2d_static: what a Conv2D's settings leave for the automatic choic
     static_assert(!tut::conv_static.may_stage());
     CHECK(cd::direct_tile_mask<tut::conv_static>() == rows_of({1}, 8));
 
+    // (a tile row is at most max_acc / rows vectors: 24 accumulators with 32 vector registers, 12 with 16)
     using wide = nn::Conv2D<nn::conv2d{.channels = 64, .kernel_size = {3, 3}, .padding = 1}>;  // C deferred
     static_assert(wide::conv_static.may_winograd() && !wide::conv_static.surely_winograd());
     static_assert(!wide::conv_static.may_stream() && wide::conv_static.may_direct() && wide::conv_static.may_stage());
-    CHECK(cd::direct_tile_mask<wide::conv_static>() == rows_of({5, 6}, 4));  // 64 = 11 near-equal groups of 5 or 6
+    CHECK(cd::direct_tile_mask<wide::conv_static>() == rows_of({5, 6}, cd::max_acc / 6));  // 64 = 11 near-equal groups of 5 or 6
 
     using few_in = nn::Conv2D<nn::conv2d{.channels = 64, .kernel_size = {3, 3}, .padding = 1, .in_channels = 8}>;
     static_assert(!few_in::conv_static.may_winograd() && few_in::conv_static.may_direct());
@@ -97,12 +98,12 @@ TEST_CASE("conv2d_static: what a Conv2D's settings leave for the automatic choic
     // 100 channels: blocks of 48, 48 and 4 output channels: tiles of 6 and of 4 rows
     using blocks = nn::Conv2D<nn::conv2d{.channels = 100, .kernel_size = {1, 1}, .strides = 2}>;
     static_assert(!blocks::conv_static.may_winograd() && blocks::conv_static.may_direct() && blocks::conv_static.may_stage());
-    CHECK(cd::direct_tile_mask<blocks::conv_static>() == rows_of({4, 6}, 4));
+    CHECK(cd::direct_tile_mask<blocks::conv_static>() == rows_of({4, 6}, cd::max_acc / 6));
 
     // 8 channels in 2 groups: 4 per group, unpadded, so stream; 5 per group would be direct
     using grouped = nn::Conv2D<nn::conv2d{.channels = 8, .kernel_size = {5, 3}, .dilation = {2, 1}, .groups = 2}>;
     static_assert(grouped::conv_static.surely_stream());
-    CHECK(cd::direct_tile_mask<grouped::conv_static>() == rows_of({4}, 6));
+    CHECK(cd::direct_tile_mask<grouped::conv_static>() == rows_of({4}, cd::max_acc / 4));
 
     // nothing known: everything compiled
     static_assert(kk::conv2d_static{}.nothing_known() && kk::conv2d_static{}.may_winograd() &&

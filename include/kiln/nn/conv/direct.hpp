@@ -15,7 +15,8 @@
 //   ow + (s*dil_w) / stride_w of plane (s*dil_w) % stride_w. The buffer ends in zeroed slack so full
 //   vectors may run past a row.
 //
-// Tiling: tiles of up to 6 output channels x 4 vectors (24 accumulators) for `direct`; `stream` (few
+// Tiling: tiles of up to 6 output channels x max_acc / 6 vectors (4 with 32 vector registers, 2 with
+// 16: microkernel.hpp) for `direct`; `stream` (few
 // output channels) takes all K/groups channels at once and up to 8 vectors, so each input row is
 // read from memory once, while the next output rows still find it in cache. The input channels are
 // processed in chunks (the accumulators go back to y between chunks) so a chunk's weights and rows
@@ -81,7 +82,7 @@ struct direct_tiling {
 constexpr direct_tiling direct_channel_tiling(std::size_t Kg, bool stream_tiling) {
     direct_tiling t{};
     t.ma = std::min(Kg, max_ma);
-    t.nb = std::min<std::size_t>(max_nb, std::max<std::size_t>(1, 24 / std::max<std::size_t>(1, t.ma)));
+    t.nb = std::min<std::size_t>(max_nb, std::max<std::size_t>(1, max_acc / std::max<std::size_t>(1, t.ma)));
     t.kgroup = stream_tiling || Kg <= 96 ? Kg : 48;
     return t;
 }

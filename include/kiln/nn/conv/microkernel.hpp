@@ -10,8 +10,9 @@
 //   B(j, t) = b[boff[t] + j * L .. + L)       e.g. L output columns' input pixels for tap t
 //   C(i, j) = c[i * c_i + j * L .. + L)
 //
-// MA*NB accumulators stay in registers for the whole tap loop (MA*NB <= 24 with AVX-512's 32
-// registers); per tap the kernel loads NB vectors and MA scalars for MA*NB fused multiply-adds.
+// MA*NB accumulators stay in registers for the whole tap loop (MA*NB <= max_acc: 24 with 32 vector
+// registers, 12 with 16); per tap the kernel loads NB vectors and MA scalars for MA*NB fused
+// multiply-adds.
 // The tap order is fixed, so a tile's result never depends on how the caller schedules tiles.
 #pragma once
 
@@ -112,25 +113,37 @@ void ukernel(const gemm_tile<T>& g, bool partial_b) {
     }
 }
 
-// The tile shapes: ma <= 6 output rows, nb <= 8 vectors, ma * nb <= 24 (the callers never ask for
-// more: 24 accumulators plus the B vectors fill AVX-512's 32 registers). A tile_mask says which of
-// them a caller may ask for (bit (ma-1)*max_nb + nb-1); only those are compiled. A caller that knows
-// its tiles at compile time (direct.hpp, for an nn::Conv2D's static channel count) compiles a few
-// instead of all 39: they are the largest code a Conv2D instantiates.
+// The tile shapes: ma <= 6 output rows, nb <= 8 vectors, ma * nb <= max_acc (the callers never ask
+// for more). max_acc comes from the target's vector register file: the accumulators, the B vectors
+// of a tap and a broadcast A must all stay in registers, or every tap spills and reloads them.
+//   32 registers (AVX-512, AArch64): 24 accumulators (6x4: 24 + 4 B + 1 = 29 registers)
+//   16 registers (SSE2 .. AVX2):     12 accumulators (6x2: 12 + 2 + 1 = 15)
+// A tile_mask says which tiles a caller may ask for (bit (ma-1)*max_nb + nb-1); only those are
+// compiled. A caller that knows its tiles at compile time (direct.hpp, for an nn::Conv2D's static
+// channel count) compiles a few instead of all of them: they are the largest code a Conv2D
+// instantiates.
+#if defined(__AVX512F__) || defined(__aarch64__)
+inline constexpr std::size_t vector_registers = 32;
+#else
+inline constexpr std::size_t vector_registers = 16;
+#endif
+inline constexpr std::size_t max_acc = vector_registers >= 32 ? 24 : 12;
 inline constexpr std::size_t max_ma = 6;
 inline constexpr std::size_t max_nb = 8;
+// The widest tile of max_ma rows: the shape of the GEMMs that run at full width (Winograd's).
+inline constexpr std::size_t wide_nb = max_acc / max_ma;
 
 using tile_mask = std::uint64_t;
 
 constexpr tile_mask tile_bit(std::size_t ma, std::size_t nb) { return tile_mask(1) << ((ma - 1) * max_nb + (nb - 1)); }
 
-// ma x 1 .. ma x nb_max (those with ma * nb <= 24).
+// ma x 1 .. ma x nb_max (those with ma * nb <= max_acc).
 constexpr tile_mask tile_row(std::size_t ma, std::size_t nb_max) {
     tile_mask m = 0;
-    for (std::size_t nb = 1; nb <= nb_max && nb <= max_nb && ma * nb <= 24; ++nb) m |= tile_bit(ma, nb);
+    for (std::size_t nb = 1; nb <= nb_max && nb <= max_nb && ma * nb <= max_acc; ++nb) m |= tile_bit(ma, nb);
     return m;
 }
-// Every ma x nb with ma <= ma_max, nb <= nb_max and ma * nb <= 24.
+// Every ma x nb with ma <= ma_max, nb <= nb_max and ma * nb <= max_acc.
 constexpr tile_mask tiles_up_to(std::size_t ma_max, std::size_t nb_max) {
     tile_mask m = 0;
     for (std::size_t ma = 1; ma <= ma_max && ma <= max_ma; ++ma) m |= tile_row(ma, nb_max);
@@ -141,7 +154,7 @@ inline constexpr tile_mask all_tiles = tiles_up_to(max_ma, max_nb);
 template <class T, tile_mask Mask, std::size_t I>
 constexpr auto ukernel_entry() {
     constexpr std::size_t ma = I / max_nb + 1, nb = I % max_nb + 1;
-    if constexpr (ma * nb <= 24 && (Mask & tile_bit(ma, nb)) != 0)
+    if constexpr (ma * nb <= max_acc && (Mask & tile_bit(ma, nb)) != 0)
         return &ukernel<T, ma, nb>;
     else
         return static_cast<void (*)(const gemm_tile<T>&, bool)>(nullptr);
@@ -158,7 +171,7 @@ constexpr auto make_ukernel_table(std::index_sequence<I...>) {
                            std::to_string(nb) + " was not compiled for this convolution (tile mask too narrow)");
 }
 
-// Runs the ma x nb kernel (1 <= ma <= max_ma, 1 <= nb <= max_nb, ma * nb <= 24, and in Mask).
+// Runs the ma x nb kernel (1 <= ma <= max_ma, 1 <= nb <= max_nb, ma * nb <= max_acc, and in Mask).
 template <class T, tile_mask Mask = all_tiles>
 inline void run_ukernel(std::size_t ma, std::size_t nb, bool partial_b, const gemm_tile<T>& g) {
     static constexpr auto tab = make_ukernel_table<T, Mask>(std::make_index_sequence<max_ma * max_nb>{});

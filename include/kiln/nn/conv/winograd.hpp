@@ -251,9 +251,13 @@ struct wino_u_layout {
     std::size_t size;        // elements in all
 };
 
+// Output channels per block of the channel layout where U is blocked (not global): 4 vectors (on
+// AVX-512 one 6x4 micro-tile wide; with 16 vector registers, two 6x2 tiles).
+inline constexpr std::size_t wino_block_vectors = 4;
+
 template <class T>
 wino_u_layout wino_u_layout_of(std::size_t C, std::size_t K) {
-    constexpr std::size_t L = vec<T>::L, NBV = 4;
+    constexpr std::size_t L = vec<T>::L, NBV = wino_block_vectors;
     const std::size_t Kp = ceil_div(K, L) * L;
     wino_u_layout u{};
     u.global = 36 * C * Kp * sizeof(T) <= (std::size_t(2) << 20);
@@ -336,14 +340,17 @@ void wino_cl_gemm(const T* a, std::ptrdiff_t a_i, const T* b, std::ptrdiff_t b_c
     }
 }
 
-// wino_cl_gemm with 1 <= ma <= 6 tiles and 4 vectors of output channels.
+// wino_cl_gemm with 1 <= ma <= 6 tiles and wide_nb vectors of output channels (4 with 32 vector
+// registers, 2 with 16: microkernel.hpp).
 template <class T>
 inline void run_wino_cl_gemm(std::size_t ma, const T* a, std::ptrdiff_t a_i, const T* b, std::ptrdiff_t b_c, T* c,
                              std::ptrdiff_t c_i, std::size_t taps, bool accumulate, line_span pf = {}) {
     using fn = void (*)(const T*, std::ptrdiff_t, const T*, std::ptrdiff_t, T*, std::ptrdiff_t, std::size_t, bool,
                         line_span);
-    static constexpr fn tab[6] = {&wino_cl_gemm<T, 1, 4>, &wino_cl_gemm<T, 2, 4>, &wino_cl_gemm<T, 3, 4>,
-                                  &wino_cl_gemm<T, 4, 4>, &wino_cl_gemm<T, 5, 4>, &wino_cl_gemm<T, 6, 4>};
+    static_assert(max_ma == 6);
+    constexpr std::size_t NB = wide_nb;
+    static constexpr fn tab[6] = {&wino_cl_gemm<T, 1, NB>, &wino_cl_gemm<T, 2, NB>, &wino_cl_gemm<T, 3, NB>,
+                                  &wino_cl_gemm<T, 4, NB>, &wino_cl_gemm<T, 5, NB>, &wino_cl_gemm<T, 6, NB>};
     tab[ma - 1](a, a_i, b, b_c, c, c_i, taps, accumulate, pf);
 }
 
@@ -820,8 +827,8 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
                 for (std::size_t gi = 0, ng = ceil_div(nkb, MA); gi < ng; ++gi) {  // near-equal groups
                     const std::size_t k0 = gi * nkb / ng, ma = (gi + 1) * nkb / ng - k0;
                     g.a = U_data + pt * ug_ps + k_begin + k0;
-                    for (std::size_t v0 = 0; v0 < nbv; v0 += 4) {
-                        const std::size_t nb = std::min<std::size_t>(4, nbv - v0);
+                    for (std::size_t v0 = 0; v0 < nbv; v0 += wide_nb) {
+                        const std::size_t nb = std::min(wide_nb, nbv - v0);
                         g.b = Vb + pt * v_ps + v0 * L;
                         g.c = Ml.data() + pt * m_ps + k0 * vtp + v0 * L;
                         run_ukernel(ma, nb, false, g);
@@ -833,8 +840,9 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
     }
 
     // ---- channel layout
-    constexpr std::size_t MA = 6, NBV = 4;  // micro-tile: 6 tiles x 4 vectors of output channels
-    std::size_t tb, nk;                     // most tiles per block, output channels per block (multiple of L)
+    // micro-tile: 6 tiles x NBV vectors of output channels (6x4 with 32 vector registers, 6x2 with 16)
+    constexpr std::size_t MA = max_ma, NBV = wide_nb;
+    std::size_t tb, nk;  // most tiles per block, output channels per block (multiple of L)
     if (u_global) {
         tb = std::clamp<std::size_t>(ceil_div(NT, 8), 6, 32);
         nk = Kp;
@@ -842,7 +850,7 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
         if (ntb0 < 8) nk = ceil_div(Kp / L, ceil_div(8, ntb0)) * L;  // split K so there are ~8 blocks
     } else {
         tb = std::min<std::size_t>(NT, 96);
-        nk = NBV * L;
+        nk = wino_block_vectors * L;
     }
     nk = std::min(nk, Kp);
     const std::size_t nkg = ceil_div(Kp, nk);
