@@ -1,6 +1,9 @@
 // kiln/nn/conv/simd_ops.hpp: the handful of vector operations the cpu convolution kernels need, on
 // kiln::simd::batch<T> (the compiled-in xsimd architecture). Each has a portable definition (plain
-// xsimd and scalar loops) and, where it matters for speed, an AVX-512 / FMA intrinsic version:
+// xsimd and scalar loops) and, where it matters for speed, an AVX-512, AVX2 or FMA intrinsic version
+// (the portable forms of the masked and lane-permuting operations go through memory, which costs a
+// store-to-load forwarding stall per vector: on AVX2 that made Winograd's input transform half of
+// S4's time):
 //
 //   fma(a, b, c)                 a*b + c, one fused instruction where the target has FMA (xsimd 8.1's
 //                                xsimd::fma is not fused on AVX2/AVX-512, and clang does not contract it)
@@ -24,6 +27,16 @@ namespace kiln::nn::kernels::conv_detail {
 #else
 #define KILN_CONV_AVX512 0
 #endif
+#if defined(__AVX2__)
+#define KILN_CONV_AVX2 1
+#else
+#define KILN_CONV_AVX2 0
+#endif
+
+#if KILN_CONV_AVX2
+// 8 all-ones 32-bit words, then 8 zero words: the 8 words from (avx2_ones + 8 - n) set the first n.
+alignas(64) inline constexpr std::int32_t avx2_ones[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+#endif
 
 template <class T>
 struct vec {
@@ -33,6 +46,11 @@ struct vec {
     static constexpr bool avx512 = sizeof(B) == 64;
 #else
     static constexpr bool avx512 = false;
+#endif
+#if KILN_CONV_AVX2
+    static constexpr bool avx2 = sizeof(B) == 32;
+#else
+    static constexpr bool avx2 = false;
 #endif
 #if defined(__FMA__)
     static constexpr bool fma3 = true;
@@ -82,6 +100,27 @@ struct vec {
     }
 #endif
 
+#if KILN_CONV_AVX2
+    // the AVX2 mask of lanes [0, n): every bit of those lanes set (n <= L)
+    static __m256i mask256(std::size_t n) {
+        const std::size_t words = (n < L ? n : L) * (sizeof(T) / 4);
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(avx2_ones + 8 - words));
+    }
+    // maskload / maskstore: masked lanes are not accessed (no fault, no write)
+    static B maskload(const T* p, __m256i m) {
+        if constexpr (std::is_same_v<T, float>)
+            return B(_mm256_maskload_ps(p, m));
+        else
+            return B(_mm256_maskload_pd(p, m));
+    }
+    static void maskstore(T* p, __m256i m, const B& v) {
+        if constexpr (std::is_same_v<T, float>)
+            _mm256_maskstore_ps(p, m, v);
+        else
+            _mm256_maskstore_pd(p, m, v);
+    }
+#endif
+
     // lanes [0, n) from p, the others 0; reads nothing at or past p + n
     static B load_n(const T* p, std::size_t n) {
 #if KILN_CONV_AVX512
@@ -90,6 +129,11 @@ struct vec {
                 return B(_mm512_maskz_loadu_ps(mask(n), p));
             else
                 return B(_mm512_maskz_loadu_pd(mask(n), p));
+        } else
+#endif
+#if KILN_CONV_AVX2
+        if constexpr (avx2) {
+            return maskload(p, mask256(n));
         } else
 #endif
         {
@@ -109,6 +153,11 @@ struct vec {
                 _mm512_mask_storeu_pd(p, mask(n), v);
         } else
 #endif
+#if KILN_CONV_AVX2
+        if constexpr (avx2) {
+            maskstore(p, mask256(n), v);
+        } else
+#endif
         {
             alignas(64) T tmp[L];
             v.store_aligned(tmp);
@@ -122,6 +171,8 @@ struct vec {
         std::size_t lo = 0, hi = 0;
 #if KILN_CONV_AVX512
         unsigned bits = 0;
+#elif KILN_CONV_AVX2
+        __m256i m = _mm256_setzero_si256();
 #endif
     };
     // lanes l with lo <= l < hi, clamped to [0, L)
@@ -133,6 +184,8 @@ struct vec {
         if (r.hi < r.lo) r.hi = r.lo;
 #if KILN_CONV_AVX512
         r.bits = unsigned(mask(r.hi)) & ~unsigned(mask(r.lo));
+#elif KILN_CONV_AVX2
+        if constexpr (avx2) r.m = _mm256_andnot_si256(mask256(r.lo), mask256(r.hi));
 #endif
         return r;
     }
@@ -147,6 +200,13 @@ struct vec {
                 return B(_mm512_maskz_loadu_ps(static_cast<__mmask16>(r.bits), base));
             else
                 return B(_mm512_maskz_loadu_pd(static_cast<__mmask8>(r.bits), base));
+        } else
+#endif
+#if KILN_CONV_AVX2
+        if constexpr (avx2) {
+            const T* base = reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(row) +
+                                                       static_cast<std::uintptr_t>(start * std::ptrdiff_t(sizeof(T))));
+            return maskload(base, r.m);
         } else
 #endif
         {
@@ -167,6 +227,13 @@ struct vec {
                 _mm512_mask_storeu_pd(base, static_cast<__mmask8>(r.bits), v);
         } else
 #endif
+#if KILN_CONV_AVX2
+        if constexpr (avx2) {
+            T* base = reinterpret_cast<T*>(reinterpret_cast<std::uintptr_t>(row) +
+                                           static_cast<std::uintptr_t>(start * std::ptrdiff_t(sizeof(T))));
+            maskstore(base, r.m, v);
+        } else
+#endif
         {
             alignas(64) T tmp[L];
             v.store_aligned(tmp);
@@ -181,13 +248,19 @@ struct vec {
         bool fits;
 #if KILN_CONV_AVX512
         __m512i v;
+#elif KILN_CONV_AVX2
+        __m256i v;
 #endif
         explicit lane_index(std::ptrdiff_t s) : stride(s) {
             fits = s >= 0 && s <= std::ptrdiff_t(0x7FFFFFFF) / std::ptrdiff_t(L);
-#if KILN_CONV_AVX512
             const int si = fits ? static_cast<int>(s) : 0;
+#if KILN_CONV_AVX512
             v = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
                                    _mm512_set1_epi32(si));
+#elif KILN_CONV_AVX2
+            v = _mm256_mullo_epi32(_mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0), _mm256_set1_epi32(si));
+#else
+            (void)si;
 #endif
         }
     };
@@ -202,6 +275,17 @@ struct vec {
                 else
                     return B(_mm512_mask_i32gather_pd(_mm512_setzero_pd(), mask(n), _mm512_castsi512_si256(ix.v),
                                                       p, 8));
+            }
+        }
+#endif
+#if KILN_CONV_AVX2
+        if constexpr (avx2) {
+            if (ix.fits) {
+                if constexpr (std::is_same_v<T, float>)
+                    return B(_mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, ix.v, _mm256_castsi256_ps(mask256(n)), 4));
+                else
+                    return B(_mm256_mask_i32gather_pd(_mm256_setzero_pd(), p, _mm256_castsi256_si128(ix.v),
+                                                      _mm256_castsi256_pd(mask256(n)), 8));
             }
         }
 #endif
@@ -259,6 +343,38 @@ struct vec {
                 r[2 + e] = B(_mm512_maskz_shuffle_f64x2(0xFF, u[4 * e + 1], u[4 * e + 3], 0x88));
                 r[6 + e] = B(_mm512_maskz_shuffle_f64x2(0xFF, u[4 * e + 1], u[4 * e + 3], 0xDD));
             }
+        } else
+#endif
+#if KILN_CONV_AVX2
+        if constexpr (avx2 && std::is_same_v<T, float>) {
+            // 8 x 8: interleave row pairs (32-bit), then pairs of pairs (64-bit, as shuffles), which
+            // leaves rows 0-3 and 4-7 of each column in the two 128-bit halves; then join the halves.
+            __m256 a[8], b[8];
+            for (int p = 0; p < 4; ++p) {  // rows 2p, 2p+1 interleaved: a[2p] columns 0, 1 | 4, 5; a[2p+1] 2, 3 | 6, 7
+                a[2 * p] = _mm256_unpacklo_ps(r[2 * p], r[2 * p + 1]);
+                a[2 * p + 1] = _mm256_unpackhi_ps(r[2 * p], r[2 * p + 1]);
+            }
+            for (int q = 0; q < 2; ++q) {  // b[4q+e]: column e (low half) and e+4 (high half) of rows 4q..4q+3
+                b[4 * q + 0] = _mm256_shuffle_ps(a[4 * q], a[4 * q + 2], _MM_SHUFFLE(1, 0, 1, 0));
+                b[4 * q + 1] = _mm256_shuffle_ps(a[4 * q], a[4 * q + 2], _MM_SHUFFLE(3, 2, 3, 2));
+                b[4 * q + 2] = _mm256_shuffle_ps(a[4 * q + 1], a[4 * q + 3], _MM_SHUFFLE(1, 0, 1, 0));
+                b[4 * q + 3] = _mm256_shuffle_ps(a[4 * q + 1], a[4 * q + 3], _MM_SHUFFLE(3, 2, 3, 2));
+            }
+            for (int e = 0; e < 4; ++e) {
+                r[e] = B(_mm256_permute2f128_ps(b[e], b[4 + e], 0x20));
+                r[4 + e] = B(_mm256_permute2f128_ps(b[e], b[4 + e], 0x31));
+            }
+        } else if constexpr (avx2 && std::is_same_v<T, double>) {
+            // 4 x 4: a[2p] = columns 0 | 2 of rows 2p, 2p+1; a[2p+1] = columns 1 | 3
+            __m256d a[4];
+            for (int p = 0; p < 2; ++p) {
+                a[2 * p] = _mm256_unpacklo_pd(r[2 * p], r[2 * p + 1]);
+                a[2 * p + 1] = _mm256_unpackhi_pd(r[2 * p], r[2 * p + 1]);
+            }
+            r[0] = B(_mm256_permute2f128_pd(a[0], a[2], 0x20));
+            r[1] = B(_mm256_permute2f128_pd(a[1], a[3], 0x20));
+            r[2] = B(_mm256_permute2f128_pd(a[0], a[2], 0x31));
+            r[3] = B(_mm256_permute2f128_pd(a[1], a[3], 0x31));
         } else
 #endif
         {
