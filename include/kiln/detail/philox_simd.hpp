@@ -326,6 +326,17 @@ KILN_SIMD_INLINE void deinterleave32(const xsimd::batch<std::uint32_t, A>& a, co
         return;
     }
 #endif
+#if XSIMD_WITH_AVX2
+    if constexpr (std::is_base_of_v<xsimd::avx2, A>) {
+        // per 128-bit lane: (a0 a2 b0 b2 | a4 a6 b4 b6); then the 64-bit pairs in order 0, 2, 1, 3
+        const __m256 af = _mm256_castsi256_ps(a), bf = _mm256_castsi256_ps(b);
+        const __m256i e = _mm256_castps_si256(_mm256_shuffle_ps(af, bf, _MM_SHUFFLE(2, 0, 2, 0)));
+        const __m256i o = _mm256_castps_si256(_mm256_shuffle_ps(af, bf, _MM_SHUFFLE(3, 1, 3, 1)));
+        even = U(_mm256_permute4x64_epi64(e, _MM_SHUFFLE(3, 1, 2, 0)));
+        odd = U(_mm256_permute4x64_epi64(o, _MM_SHUFFLE(3, 1, 2, 0)));
+        return;
+    }
+#endif
     constexpr std::size_t n = U::size;
     alignas(A::alignment()) std::uint32_t w[2 * n], e[n], o[n];
     a.store_aligned(w);
@@ -347,6 +358,15 @@ KILN_SIMD_INLINE void interleave32(const xsimd::batch<std::uint32_t, A>& e, cons
         const __m512i ib = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
         a = U(_mm512_permutex2var_epi32(e, ia, o));
         b = U(_mm512_permutex2var_epi32(e, ib, o));
+        return;
+    }
+#endif
+#if XSIMD_WITH_AVX2
+    if constexpr (std::is_base_of_v<xsimd::avx2, A>) {
+        // per 128-bit lane: lo = (e0 o0 e1 o1 | e4 o4 e5 o5), hi = (e2 o2 e3 o3 | e6 o6 e7 o7)
+        const __m256i lo = _mm256_unpacklo_epi32(e, o), hi = _mm256_unpackhi_epi32(e, o);
+        a = U(_mm256_permute2x128_si256(lo, hi, 0x20));
+        b = U(_mm256_permute2x128_si256(lo, hi, 0x31));
         return;
     }
 #endif
