@@ -514,6 +514,8 @@ struct tile_lanes {
     using V = vec<T>;
     using B = typename V::B;
     static constexpr std::size_t L = V::L;
+    // The permutes run in registers (else through a buffer in memory).
+    static constexpr bool in_registers = V::avx512;
 
     // The 5L input columns [col0, col0 + 5L) of a run, as 5 vectors with their valid lanes (inside
     // [0, W)); the same for every row of the run.
@@ -733,10 +735,13 @@ void conv_winograd(const conv2d_params& p, const T* x, const T* w, const T* bias
     // layout is 1.4x slower at 16 and 24 channels on wide images, 0.9-1.4x at 32, and faster from 64
     // on: 0.95x on (8, 64, 56x56), 0.7x on (1, 64, 56x56), 0.4x at 128 and more). It also needs wide
     // rows (at least 8 tiles, so runs fill the vectors) and enough of them for 8 blocks of whole tile
-    // rows without splitting the output channels. Else channels.
+    // rows without splitting the output channels. Else channels. Only where its lane permutes run in
+    // registers (AVX-512): on AVX2 (Zen 3, floats, 1 and 2 threads) the tile layout was 1.3-2.3x slower
+    // than the channel layout at 16 to 48 channels on 28x28 to 112x112 images.
     const std::size_t rows_per_block = std::max<std::size_t>(1, 7 * L / gm.TW);
     if (layout == wino_layout::automatic)
-        layout = u_small && C < 64 && gm.TW >= 8 && ceil_div(gm.N * gm.TH, rows_per_block) >= 8
+        layout = tile_lanes<T>::in_registers && u_small && C < 64 && gm.TW >= 8 &&
+                         ceil_div(gm.N * gm.TH, rows_per_block) >= 8
                      ? wino_layout::tiles
                      : wino_layout::channels;
     const bool u_global = u_small || layout == wino_layout::tiles;  // the tile layout needs all of U
