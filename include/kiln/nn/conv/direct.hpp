@@ -16,11 +16,11 @@
 //   vectors may run past a row.
 //
 // Tiling: tiles of up to 6 output channels x max_acc / 6 vectors (4 with 32 vector registers, 2 with
-// 16: microkernel.hpp) for `direct`; `stream` (few
-// output channels) takes all K/groups channels at once and up to 8 vectors, so each input row is
-// read from memory once, while the next output rows still find it in cache. The input channels are
-// processed in chunks (the accumulators go back to y between chunks) so a chunk's weights and rows
-// stay in cache. Parallel blocks are (image, group, channel group, row range), fixed by the shape.
+// 16: microkernel.hpp) for `direct`; `stream` (few output channels) takes all K/groups channels at
+// once and up to 8 vectors, so each input row is read from memory once, while the next output rows
+// still find it in cache. The input channels are processed in chunks (the accumulators go back to y
+// between chunks) so a chunk's weights and rows stay in cache. Parallel blocks are (image, group,
+// channel group, row range), fixed by the shape.
 #pragma once
 
 #include <algorithm>

@@ -122,7 +122,7 @@ void ukernel(const gemm_tile<T>& g, bool partial_b) {
 // compiled. A caller that knows its tiles at compile time (direct.hpp, for an nn::Conv2D's static
 // channel count) compiles a few instead of all of them: they are the largest code a Conv2D
 // instantiates.
-#if defined(__AVX512F__) || defined(__aarch64__)
+#if KILN_CONV_AVX512 || defined(__aarch64__)
 inline constexpr std::size_t vector_registers = 32;
 #else
 inline constexpr std::size_t vector_registers = 16;

@@ -165,8 +165,8 @@ struct vec {
         }
     }
 
-    // A run of lanes [lo, hi) of a vector (its AVX-512 mask precomputed), for loads and stores that
-    // touch only those lanes.
+    // A run of lanes [lo, hi) of a vector (its AVX-512 or AVX2 mask precomputed), for loads and
+    // stores that touch only those lanes.
     struct lanes {
         std::size_t lo = 0, hi = 0;
 #if KILN_CONV_AVX512
@@ -189,13 +189,18 @@ struct vec {
 #endif
         return r;
     }
+    // row + start for the masked forms below: masked lanes are never accessed, so the address may lie
+    // outside the array (computed as an integer, not by pointer arithmetic past its ends)
+    template <class P>
+    static P* lane_base(P* row, std::ptrdiff_t start) {
+        return reinterpret_cast<P*>(reinterpret_cast<std::uintptr_t>(row) +
+                                    static_cast<std::uintptr_t>(start * std::ptrdiff_t(sizeof(T))));
+    }
     // lane l = row[start + l] for l in r, else 0 (start may be negative: only lanes in r are read)
     static B load_lanes(const T* row, std::ptrdiff_t start, const lanes& r) {
 #if KILN_CONV_AVX512
         if constexpr (avx512) {
-            // masked lanes are never accessed, so the base address may lie outside the array
-            const T* base = reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(row) +
-                                                       static_cast<std::uintptr_t>(start * std::ptrdiff_t(sizeof(T))));
+            const T* base = lane_base(row, start);
             if constexpr (std::is_same_v<T, float>)
                 return B(_mm512_maskz_loadu_ps(static_cast<__mmask16>(r.bits), base));
             else
@@ -204,9 +209,7 @@ struct vec {
 #endif
 #if KILN_CONV_AVX2
         if constexpr (avx2) {
-            const T* base = reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(row) +
-                                                       static_cast<std::uintptr_t>(start * std::ptrdiff_t(sizeof(T))));
-            return maskload(base, r.m);
+            return maskload(lane_base(row, start), r.m);
         } else
 #endif
         {
@@ -219,8 +222,7 @@ struct vec {
     static void store_lanes(T* row, std::ptrdiff_t start, const B& v, const lanes& r) {
 #if KILN_CONV_AVX512
         if constexpr (avx512) {
-            T* base = reinterpret_cast<T*>(reinterpret_cast<std::uintptr_t>(row) +
-                                           static_cast<std::uintptr_t>(start * std::ptrdiff_t(sizeof(T))));
+            T* base = lane_base(row, start);
             if constexpr (std::is_same_v<T, float>)
                 _mm512_mask_storeu_ps(base, static_cast<__mmask16>(r.bits), v);
             else
@@ -229,9 +231,7 @@ struct vec {
 #endif
 #if KILN_CONV_AVX2
         if constexpr (avx2) {
-            T* base = reinterpret_cast<T*>(reinterpret_cast<std::uintptr_t>(row) +
-                                           static_cast<std::uintptr_t>(start * std::ptrdiff_t(sizeof(T))));
-            maskstore(base, r.m, v);
+            maskstore(lane_base(row, start), r.m, v);
         } else
 #endif
         {
