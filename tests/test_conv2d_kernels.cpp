@@ -365,6 +365,72 @@ TEST_CASE("conv2d cpu kernel does not need aligned pointers") {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The vector operations under the cpu kernels (simd_ops.hpp), lane by lane, in whatever form this
+// build compiles (AVX-512 or AVX2 masks, SSE2 intrinsics, or the portable lane-by-lane forms).
+// Partial loads must read nothing outside their lanes: the source is a vector whose guard values
+// would show up in a lane that read too far.
+TEST_CASE_TEMPLATE("conv2d vector operations: partial loads and stores, gather, transpose", T, float, double) {
+    namespace cd = kiln::nn::kernels::conv_detail;
+    using V = cd::vec<T>;
+    using B = typename V::B;
+    constexpr std::size_t L = V::L;
+    auto lanes_of = [](const B& v) {
+        std::array<T, L> a{};
+        v.store_unaligned(a.data());
+        return a;
+    };
+    std::vector<T> src(4 * L);
+    for (std::size_t i = 0; i < src.size(); ++i) src[i] = T(i + 1);
+    const T* p = src.data() + L;  // src[L + i] = L + i + 1
+
+    for (std::size_t n = 0; n <= L; ++n) {
+        CAPTURE(n);
+        const auto a = lanes_of(V::load_n(p, n)), b = lanes_of(V::load_n_lean(p, n));
+        for (std::size_t i = 0; i < L; ++i) {
+            CHECK(a[i] == (i < n ? p[i] : T(0)));
+            CHECK(b[i] == a[i]);
+        }
+        std::vector<T> dst(2 * L, T(-1));
+        V::store_n(dst.data(), V::load(p), n);
+        for (std::size_t i = 0; i < 2 * L; ++i) CHECK(dst[i] == (i < n ? p[i] : T(-1)));
+    }
+    for (std::ptrdiff_t lo = -1; lo <= std::ptrdiff_t(L); ++lo)
+        for (std::ptrdiff_t hi = lo; hi <= std::ptrdiff_t(L) + 1; ++hi)
+            for (std::ptrdiff_t start : {std::ptrdiff_t(-2), std::ptrdiff_t(0), std::ptrdiff_t(3)}) {
+                CAPTURE(lo);
+                CAPTURE(hi);
+                CAPTURE(start);
+                const auto r = V::lane_range(lo, hi);
+                const auto a = lanes_of(V::load_lanes(p, start, r));
+                std::vector<T> dst(4 * L, T(-1));
+                V::store_lanes(dst.data() + L, start, V::load(p), r);
+                for (std::size_t i = 0; i < L; ++i) {
+                    const bool in = std::ptrdiff_t(i) >= lo && std::ptrdiff_t(i) < hi;
+                    CHECK(a[i] == (in ? p[start + std::ptrdiff_t(i)] : T(0)));
+                }
+                for (std::ptrdiff_t j = 0; j < std::ptrdiff_t(dst.size()); ++j) {
+                    const std::ptrdiff_t i = j - std::ptrdiff_t(L) - start;  // the lane written to dst[j], if any
+                    const bool in = i >= 0 && i < std::ptrdiff_t(L) && i >= lo && i < hi;
+                    CHECK(dst[std::size_t(j)] == (in ? p[i] : T(-1)));
+                }
+            }
+    for (std::ptrdiff_t stride : {std::ptrdiff_t(1), std::ptrdiff_t(3)}) {
+        const typename V::lane_index ix{stride};
+        for (std::size_t n = 0; n <= L; ++n) {
+            const auto a = lanes_of(V::gather(src.data(), ix, n));
+            for (std::size_t i = 0; i < L; ++i) CHECK(a[i] == (i < n ? src[i * std::size_t(stride)] : T(0)));
+        }
+    }
+    B r[L];
+    for (std::size_t i = 0; i < L; ++i) r[i] = V::from_lanes([&](std::size_t j) { return T(100 * i + j); });
+    V::transpose(r);
+    for (std::size_t i = 0; i < L; ++i) {
+        const auto a = lanes_of(r[i]);
+        for (std::size_t j = 0; j < L; ++j) CHECK(a[j] == T(100 * j + i));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The cpu algorithms one by one (conv2d_params::algo forces one; the tile / channel layouts of
 // Winograd are forced through conv_detail). Every random configuration runs through every path that
 // accepts it, plus two variants of it made to fit the restricted paths: no padding and stride_w 1

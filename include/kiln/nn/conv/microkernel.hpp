@@ -57,6 +57,39 @@ struct gemm_tile {
 #define KILN_CONV_UNROLL16
 #endif
 
+// The tap loop of ukernel. PB: 1 the last B vector is loaded with only g.last lanes, 0 it is whole,
+// -1 either, decided per tap by pb (where a partial load is one masked instruction).
+template <class T, std::size_t MA, std::size_t NB, int PB>
+KILN_SIMD_INLINE void ukernel_taps(const gemm_tile<T>& g, bool pb, typename vec<T>::B (&acc)[MA][NB]) {
+    using V = vec<T>;
+    using B = typename V::B;
+    constexpr std::ptrdiff_t L = static_cast<std::ptrdiff_t>(V::L);
+    const std::size_t last = g.last;
+    const T* a = g.a;
+    const T* bb = g.b;
+    const std::ptrdiff_t* off = g.boff;
+    const std::ptrdiff_t a_t = g.a_t, a_i = g.a_i;
+    for (std::size_t t = 0; t < g.taps; ++t, a += a_t) {
+        const T* bp = bb + off[t];
+        B bv[NB];
+        KILN_CONV_UNROLL
+        for (std::size_t j = 0; j + 1 < NB; ++j) bv[j] = V::load(bp + std::ptrdiff_t(j) * L);
+        const T* lp = bp + std::ptrdiff_t(NB - 1) * L;
+        if constexpr (PB < 0)
+            bv[NB - 1] = pb ? V::load_n(lp, last) : V::load(lp);
+        else if constexpr (PB == 1)
+            bv[NB - 1] = V::load_n(lp, last);
+        else
+            bv[NB - 1] = V::load(lp);
+        KILN_CONV_UNROLL
+        for (std::size_t i = 0; i < MA; ++i) {
+            const B av = V::bcast(a[std::ptrdiff_t(i) * a_i]);
+            KILN_CONV_UNROLL
+            for (std::size_t j = 0; j < NB; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
+        }
+    }
+}
+
 // partial_b: the last B vector is loaded with only `last` lanes (its memory may end there).
 template <class T, std::size_t MA, std::size_t NB>
 void ukernel(const gemm_tile<T>& g, bool partial_b) {
@@ -79,22 +112,16 @@ void ukernel(const gemm_tile<T>& g, bool partial_b) {
         }
     }
 
-    const T* a = g.a;
-    const T* bb = g.b;
-    const std::ptrdiff_t* off = g.boff;
-    const std::ptrdiff_t a_t = g.a_t, a_i = g.a_i;
-    for (std::size_t t = 0; t < g.taps; ++t, a += a_t) {
-        const T* bp = bb + off[t];
-        B bv[NB];
-        KILN_CONV_UNROLL
-        for (std::size_t j = 0; j + 1 < NB; ++j) bv[j] = V::load(bp + std::ptrdiff_t(j) * L);
-        bv[NB - 1] = pb ? V::load_n(bp + std::ptrdiff_t(NB - 1) * L, last) : V::load(bp + std::ptrdiff_t(NB - 1) * L);
-        KILN_CONV_UNROLL
-        for (std::size_t i = 0; i < MA; ++i) {
-            const B av = V::bcast(a[std::ptrdiff_t(i) * a_i]);
-            KILN_CONV_UNROLL
-            for (std::size_t j = 0; j < NB; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
-        }
+    // With masked loads (AVX2, AVX-512) one loop serves both cases. Without them a partial load takes
+    // a few instructions and a register more, which in the same loop would push accumulators out to
+    // the stack (SSE2 without FMA: 6x2 tiles use all 16 registers), so the partial case gets its own.
+    if constexpr (V::avx512 || V::avx2) {
+        ukernel_taps<T, MA, NB, -1>(g, pb, acc);
+    } else {
+        if (pb)
+            ukernel_taps<T, MA, NB, 1>(g, pb, acc);
+        else
+            ukernel_taps<T, MA, NB, 0>(g, pb, acc);
     }
 
     KILN_CONV_UNROLL
@@ -104,7 +131,7 @@ void ukernel(const gemm_tile<T>& g, bool partial_b) {
         for (std::size_t j = 0; j < NB; ++j) {
             T* p = cp + std::ptrdiff_t(j) * L;
             const bool part = j == NB - 1 && partial;
-            if (g.init == gemm_tile<T>::accumulate) acc[i][j] = acc[i][j] + (part ? V::load_n(p, last) : V::load(p));
+            if (g.init == gemm_tile<T>::accumulate) acc[i][j] = acc[i][j] + (part ? V::load_n_lean(p, last) : V::load(p));
             if (part)
                 V::store_n(p, acc[i][j], last);
             else

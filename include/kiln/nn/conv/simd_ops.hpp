@@ -1,9 +1,9 @@
 // kiln/nn/conv/simd_ops.hpp: the handful of vector operations the cpu convolution kernels need, on
 // kiln::simd::batch<T> (the compiled-in xsimd architecture). Each has a portable definition (plain
-// xsimd and scalar loops) and, where it matters for speed, an AVX-512, AVX2 or FMA intrinsic version
-// (the portable forms of the masked and lane-permuting operations go through memory, which costs a
-// store-to-load forwarding stall per vector: on AVX2 that made Winograd's input transform half of
-// S4's time):
+// xsimd, vectors built lane by lane in registers) and, where it matters for speed, an AVX-512, AVX2,
+// SSE2 or FMA intrinsic version. No load may be built by storing lanes to memory and loading the
+// vector back: that costs a store-to-load forwarding stall per vector (on AVX2 it made Winograd's
+// input transform half of S4's time; on SSE2, half of the gather-based input transform's):
 //
 //   fma(a, b, c)                 a*b + c, one fused instruction where the target has FMA (xsimd 8.1's
 //                                xsimd::fma is not fused on AVX2/AVX-512, and clang does not contract it)
@@ -32,6 +32,11 @@ namespace kiln::nn::kernels::conv_detail {
 #else
 #define KILN_CONV_AVX2 0
 #endif
+#if defined(__SSE2__)
+#define KILN_CONV_SSE2 1
+#else
+#define KILN_CONV_SSE2 0
+#endif
 
 #if KILN_CONV_AVX2
 // 8 all-ones 32-bit words, then 8 zero words: the 8 words from (avx2_ones + 8 - n) set the first n.
@@ -52,6 +57,11 @@ struct vec {
 #else
     static constexpr bool avx2 = false;
 #endif
+#if KILN_CONV_SSE2
+    static constexpr bool sse2 = sizeof(B) == 16;  // x86 128-bit registers (plain x86-64 builds)
+#else
+    static constexpr bool sse2 = false;
+#endif
 #if defined(__FMA__)
     static constexpr bool fma3 = true;
 #else
@@ -59,6 +69,18 @@ struct vec {
 #endif
 
     static B load(const T* p) { return B::load_unaligned(p); }
+
+    // The vector whose lane i is f(i), built in registers (B{...}: the target's "set" instruction
+    // sequence). The portable forms below use it instead of filling an array and loading it, which
+    // would stall on store-to-load forwarding (narrow stores, then one wide load).
+    template <class F, std::size_t... I>
+    static B from_lanes_impl(F&& f, std::index_sequence<I...>) {
+        return B{f(I)...};
+    }
+    template <class F>
+    static B from_lanes(F&& f) {
+        return from_lanes_impl(f, std::make_index_sequence<L>{});
+    }
     static void store(T* p, const B& v) { v.store_unaligned(p); }
     static B bcast(T v) { return B(v); }
     static B zero() { return B(T(0)); }
@@ -136,7 +158,35 @@ struct vec {
             return maskload(p, mask256(n));
         } else
 #endif
+#if KILN_CONV_SSE2
+        if constexpr (sse2) {
+            if (n >= L) return load(p);
+            if (n == 0) return zero();
+            if constexpr (std::is_same_v<T, float>) {
+                // 1, 2 or 3 floats: a scalar load, a 64-bit load, or both joined
+                if (n == 1) return B(_mm_load_ss(p));
+                const __m128 lo = _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));  // any alignment
+                return B(n == 2 ? lo : _mm_movelh_ps(lo, _mm_load_ss(p + 2)));
+            } else {
+                return B(_mm_load_sd(p));
+            }
+        } else
+#endif
         {
+            if (n >= L) return load(p);
+            return from_lanes([&](std::size_t i) { return i < n ? p[i] : T(0); });
+        }
+    }
+
+    // load_n for a function whose vector registers are all taken (the micro-kernel's epilogue, after
+    // the tap loop): without masked loads the lanes go through memory (a store-forwarding stall, but
+    // no register besides the result). With load_n's register form there, g++ kept 6x2 tiles'
+    // accumulators on the stack for the whole function on SSE2 without FMA (ukernel<float, 6, 2>:
+    // 73 -> 133 stack references; S5 about 8.5 -> 11 ms).
+    static B load_n_lean(const T* p, std::size_t n) {
+        if constexpr (avx512 || avx2) {
+            return load_n(p, n);
+        } else {
             alignas(64) T tmp[L] = {};
             for (std::size_t i = 0; i < n && i < L; ++i) tmp[i] = p[i];
             return B::load_aligned(tmp);
@@ -213,9 +263,8 @@ struct vec {
         } else
 #endif
         {
-            alignas(64) T tmp[L] = {};
-            for (std::size_t i = r.lo; i < r.hi; ++i) tmp[i] = row[start + std::ptrdiff_t(i)];
-            return B::load_aligned(tmp);
+            if (r.lo == 0 && r.hi == L) return load(lane_base(row, start));
+            return from_lanes([&](std::size_t i) { return i >= r.lo && i < r.hi ? row[start + std::ptrdiff_t(i)] : T(0); });
         }
     }
     // row[start + l] = v[l] for l in r
@@ -289,9 +338,8 @@ struct vec {
             }
         }
 #endif
-        alignas(64) T tmp[L] = {};
-        for (std::size_t i = 0; i < n && i < L; ++i) tmp[i] = p[std::ptrdiff_t(i) * ix.stride];
-        return B::load_aligned(tmp);
+        if (n >= L) return from_lanes([&](std::size_t i) { return p[std::ptrdiff_t(i) * ix.stride]; });
+        return from_lanes([&](std::size_t i) { return i < n ? p[std::ptrdiff_t(i) * ix.stride] : T(0); });
     }
 
     // In-place L x L transpose: afterwards lane i of r[j] is what lane j of r[i] was. (The maskz forms
@@ -375,6 +423,21 @@ struct vec {
             r[1] = B(_mm256_permute2f128_pd(a[1], a[3], 0x20));
             r[2] = B(_mm256_permute2f128_pd(a[0], a[2], 0x31));
             r[3] = B(_mm256_permute2f128_pd(a[1], a[3], 0x31));
+        } else
+#endif
+#if KILN_CONV_SSE2
+        if constexpr (sse2 && std::is_same_v<T, float>) {
+            // 4 x 4: interleave row pairs, then take the 64-bit halves
+            const __m128 t0 = _mm_unpacklo_ps(r[0], r[1]), t1 = _mm_unpacklo_ps(r[2], r[3]);
+            const __m128 t2 = _mm_unpackhi_ps(r[0], r[1]), t3 = _mm_unpackhi_ps(r[2], r[3]);
+            r[0] = B(_mm_movelh_ps(t0, t1));
+            r[1] = B(_mm_movehl_ps(t1, t0));
+            r[2] = B(_mm_movelh_ps(t2, t3));
+            r[3] = B(_mm_movehl_ps(t3, t2));
+        } else if constexpr (sse2 && std::is_same_v<T, double>) {
+            const __m128d t0 = _mm_unpacklo_pd(r[0], r[1]), t1 = _mm_unpackhi_pd(r[0], r[1]);
+            r[0] = B(t0);
+            r[1] = B(t1);
         } else
 #endif
         {
