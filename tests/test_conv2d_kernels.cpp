@@ -367,8 +367,9 @@ TEST_CASE("conv2d cpu kernel does not need aligned pointers") {
 // ---------------------------------------------------------------------------------------------
 // The vector operations under the cpu kernels (simd_ops.hpp), lane by lane, in whatever form this
 // build compiles (AVX-512 or AVX2 masks, SSE2 intrinsics, or the portable lane-by-lane forms).
-// Partial loads must read nothing outside their lanes: the source is a vector whose guard values
-// would show up in a lane that read too far.
+// Every element of the source is nonzero, so a lane that reads outside its range shows a value
+// where 0 is expected; a store outside its lanes overwrites a -1 guard (and ASan, in the
+// sanitizer build, flags any access outside the arrays).
 TEST_CASE_TEMPLATE("conv2d vector operations: partial loads and stores, gather, transpose", T, float, double) {
     namespace cd = kiln::nn::kernels::conv_detail;
     using V = cd::vec<T>;

@@ -1,9 +1,10 @@
 // kiln/nn/conv/simd_ops.hpp: the handful of vector operations the cpu convolution kernels need, on
 // kiln::simd::batch<T> (the compiled-in xsimd architecture). Each has a portable definition (plain
 // xsimd, vectors built lane by lane in registers) and, where it matters for speed, an AVX-512, AVX2,
-// SSE2 or FMA intrinsic version. No load may be built by storing lanes to memory and loading the
-// vector back: that costs a store-to-load forwarding stall per vector (on AVX2 it made Winograd's
-// input transform half of S4's time; on SSE2, half of the gather-based input transform's):
+// SSE2 or FMA intrinsic version. Loads are not built by storing lanes to memory and loading the
+// vector back (except load_n_lean, on purpose): that costs a store-to-load forwarding stall per
+// vector (on AVX2 it made Winograd's input transform half of S4's time; on SSE2, half of the
+// gather-based input transform's):
 //
 //   fma(a, b, c)                 a*b + c, one fused instruction where the target has FMA (xsimd 8.1's
 //                                xsimd::fma is not fused on AVX2/AVX-512, and clang does not contract it)
