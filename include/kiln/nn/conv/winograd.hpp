@@ -318,6 +318,7 @@ void wino_cl_gemm(const T* a, std::ptrdiff_t a_i, const T* b, std::ptrdiff_t b_c
         KILN_CONV_UNROLL
         for (std::size_t j = 0; j < NB; ++j) acc[i][j] = V::zero();
     }
+    KILN_CONV_UNROLL_TAPS
     for (std::size_t t = 0; t < taps; ++t, b += b_c) {
         if (t < pf.lines) prefetch_line(pf.first + 64 * t);  // a line per tap, for the caller
         B bv[NB];
