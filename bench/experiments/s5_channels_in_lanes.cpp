@@ -10,17 +10,22 @@
 //   default: the weight vectors are loaded into registers (NP broadcasts + KV loads per tap);
 //   -DMEMOP: every FMA reads its weight vector from memory (NP broadcasts + NP*KV memory operands:
 //            fewer instructions, more loads).
-// Timed without the staged copy (stage=0) and with a plain one (stage=1); the best of 400 calls.
+// Timed without the staged copy (stage=0) and with it (stage=1); the best of 400 calls.
 //
-//   g++ -O3 -march=native -std=c++20 -Wall -Wextra [-DNP=3 -DKV=4] [-DMEMOP] -o s5x s5_channels_in_lanes.cpp
+//   g++ -O3 -march=native -std=c++20 -Wall -Wextra -Wno-restrict -DXTENSOR_USE_XSIMD -Iinclude
+//       [-DNP=3 -DKV=4] [-DMEMOP] -o s5x bench/experiments/s5_channels_in_lanes.cpp    (repository root)
+// (-Wno-restrict: g++ 12's false positive at -O3, GCC PR 105329, as in bench/meson.build.)
+//
+// The staged copy (conv_detail::stage_channels), the 8x8 transpose (conv_detail::vec<float>::transpose)
+// and the check (kernels::conv2d_reference, every output) are kiln's own; only the tile loop is new.
 //
 // Measured on the 2-core AMD EPYC Zen 3 host (docs/performance.md, "CPU (issue 4)", 2026-12-07 fourth
-// session), the best of 400 calls in each of three alternated rounds, without / with the staged copy:
-//   NP=3 KV=4 2.52 / 2.67-2.73 ms; NP=4 KV=2 2.56-2.64 / 2.65-2.73; NP=5 KV=2 2.53-2.72 / 2.60-2.75;
-//   NP=2 KV=4 about 3.0 and NP=6 KV=2 6.4 (too few accumulators / spills); -DMEMOP 3.36-3.50 / 3.45
-//   (4.7-4.9 with weights not 64-byte aligned: loads split across cache lines).
-// In the same rounds (bench_conv_kiln / bench_conv_dnnl, fastest of 20 repetitions): kiln's S5, staging
-// included, 2.57 ms; oneDNN's direct 2.39-2.42. So this orientation is not faster than kiln's on AVX2.
+// session), the best of 400 calls in each of 3-6 rounds alternated with bench_conv_kiln and
+// bench_conv_dnnl (fastest of 20 repetitions), without / with the staged copy:
+//   NP=3 KV=4 2.49-2.62 / 2.56-2.68 ms; NP=2 KV=4 2.45-2.50 / 2.52-2.63; NP=4 KV=2 2.52-2.57 /
+//   2.58-2.62; NP=5 KV=2 2.54-2.59 / 2.61-2.65; NP=6 KV=2 5.5 (spills); -DMEMOP 3.36-3.40 / 3.41-3.53.
+// kiln's S5 (staging included) 2.51-2.59 ms in the quiet rounds; oneDNN's direct 2.39-2.40. So this
+// orientation matches kiln's on AVX2 and does not reach oneDNN either.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -28,9 +33,10 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <random>
 #include <vector>
+
+#include <kiln/nn/conv2d_kernels.hpp>
 
 #if !defined(__AVX2__) || !defined(__FMA__)
 #error "this experiment is written with AVX2 + FMA intrinsics: build it with -march=native on such a machine"
@@ -41,27 +47,18 @@
 #ifndef KV
 #define KV 4
 #endif
+static_assert(NP >= 1 && NP <= 6, "NP: 1 to 6 output pixels per tile");
 
 namespace {
+namespace cd = kiln::nn::kernels::conv_detail;
+using V = cd::vec<float>;
+static_assert(V::L == 8, "the tiles below are written for 8-float vectors (AVX2)");
+
 constexpr int C = 3, H = 224, W = 224, K = 64, R = 7, S = 7, P = 112, Q = 112, PAD = 3, TAPS = C * R * S;
-constexpr int Hs = H + 2 * PAD, Ws = (W + 2 * PAD + 1) / 2 + 8, plane = Hs * Ws, chan = 2 * plane;
+// kiln's staged layout for stride 2: per channel two zero-padded planes of Hs x Ws, by column phase
+constexpr int Hs = H + 2 * PAD, Ws = (W + 2 * PAD + 1) / 2, plane = Hs * Ws, chan = 2 * plane;
 constexpr int KB = KV * 8;  // output channels per tile
 static_assert(K % KB == 0, "KV must divide the 8 vectors of output channels");
-
-// Zero-padded planes split by column phase (as kiln's staged layout).
-void stage(const float* x, float* xs) {
-    std::memset(xs, 0, sizeof(float) * C * chan);
-    for (int c = 0; c < C; ++c)
-        for (int q = 0; q < 2; ++q)
-            for (int i = 0; i < H; ++i) {
-                float* d = xs + c * chan + q * plane + (i + PAD) * Ws;
-                const float* s = x + (c * H + i) * W;
-                for (int j = 0; j < Ws; ++j) {
-                    const int col = j * 2 + q - PAD;
-                    if (col >= 0 && col < W) d[j] = s[col];
-                }
-            }
-}
 
 void pack(const float* w, float* wp) {
     for (int kb = 0; kb < K / KB; ++kb)
@@ -86,8 +83,13 @@ inline __attribute__((always_inline)) void tile(const float* xb, const int* off,
         for (int p = 0; p < N; ++p) {
             const __m256 av = _mm256_broadcast_ss(xp + p);
 #pragma GCC unroll 8
-            for (int v = 0; v < KV; ++v)
-                asm("vfmadd231ps %2, %1, %0" : "+x"(acc[p][v]) : "x"(av), "m"(*reinterpret_cast<const __m256*>(wq + v * 8)));
+            for (int v = 0; v < KV; ++v) {
+                // An empty asm hides that the pixels read the same weights, so each FMA loads its own
+                // (g++ folds the load into the FMA's memory operand).
+                const float* wv = wq + v * 8;
+                asm volatile("" : "+r"(wv));
+                acc[p][v] = _mm256_fmadd_ps(av, _mm256_load_ps(wv), acc[p][v]);
+            }
         }
 #else
         __m256 a[N];
@@ -105,26 +107,16 @@ inline __attribute__((always_inline)) void tile(const float* xb, const int* off,
         for (int v = 0; v < KV; ++v) _mm256_storeu_ps(yb + p * K + v * 8, acc[p][v]);
 }
 
-void transpose8(const float* src, int ss, float* dst, int ds) {
-    __m256 r[8];
-    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * ss);
-    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    const __m256 o[8] = {_mm256_permute2f128_ps(u0, u4, 0x20), _mm256_permute2f128_ps(u1, u5, 0x20),
-                         _mm256_permute2f128_ps(u2, u6, 0x20), _mm256_permute2f128_ps(u3, u7, 0x20),
-                         _mm256_permute2f128_ps(u0, u4, 0x31), _mm256_permute2f128_ps(u1, u5, 0x31),
-                         _mm256_permute2f128_ps(u2, u6, 0x31), _mm256_permute2f128_ps(u3, u7, 0x31)};
-    for (int i = 0; i < 8; ++i) _mm256_storeu_ps(dst + i * ds, o[i]);
+// The [Q][K] row buffer's 8 x 8 block at (o0, k0) into y's rows k0..k0+7 (NCHW), columns o0..o0+7.
+void store_block(const float* yb, float* y, int oh, int o0, int k0) {
+    V::B r[8];
+    for (int i = 0; i < 8; ++i) r[i] = V::load(yb + (o0 + i) * K + k0);
+    V::transpose(r);
+    for (int i = 0; i < 8; ++i) V::store(y + ((k0 + i) * P + oh) * Q + o0, r[i]);
 }
 
 void conv(const float* x, const float* wp, const float* bias, float* y, float* xs, float* yb, bool do_stage) {
-    if (do_stage) stage(x, xs);
+    if (do_stage) cd::stage_channels(x, xs, 0, C, H, W, PAD, PAD, 2, Hs, Ws);
     int off[TAPS];
     for (int c = 0; c < C; ++c)
         for (int r = 0; r < R; ++r)
@@ -146,7 +138,7 @@ void conv(const float* x, const float* wp, const float* bias, float* y, float* x
             }
         }
         for (int k0 = 0; k0 < K; k0 += 8)
-            for (int o0 = 0; o0 < Q; o0 += 8) transpose8(yb + o0 * K + k0, K, y + (k0 * P + oh) * Q + o0, P * Q);
+            for (int o0 = 0; o0 < Q; o0 += 8) store_block(yb, y, oh, o0, k0);
     }
 }
 
@@ -156,11 +148,10 @@ float* aligned64(std::vector<float>& v) {
 }  // namespace
 
 int main() {
-    static_assert(NP >= 1 && NP <= 6, "NP: 1 to 6 output pixels per tile");
     std::mt19937 gen(1);
     std::uniform_real_distribution<float> u(-1, 1);
-    std::vector<float> x(C * H * W), w(K * TAPS), bias(K), wpv(K * TAPS + 16), y(K * P * Q), xs(C * chan + 64),
-        ybv(Q * K + 16);
+    std::vector<float> x(C * H * W), w(K * TAPS), bias(K), wpv(K * TAPS + 16), y(K * P * Q), ref(K * P * Q),
+        xs(C * chan), ybv(Q * K + 16);
     for (auto& v : x) v = u(gen);
     for (auto& v : w) v = u(gen);
     for (auto& v : bias) v = u(gen);
@@ -168,21 +159,13 @@ int main() {
     float* yb = aligned64(ybv);
     pack(w.data(), wp);
     conv(x.data(), wp, bias.data(), y.data(), xs.data(), yb, true);
-    double max_err = 0;  // against a double-precision direct sum, on every 7th channel and 5th row
-    for (int k = 0; k < K; k += 7)
-        for (int oh = 0; oh < P; oh += 5)
-            for (int ow = 0; ow < Q; ++ow) {
-                double s = bias[k];
-                for (int c = 0; c < C; ++c)
-                    for (int r = 0; r < R; ++r)
-                        for (int q = 0; q < S; ++q) {
-                            const int ih = oh * 2 + r - PAD, iw = ow * 2 + q - PAD;
-                            if (ih >= 0 && ih < H && iw >= 0 && iw < W)
-                                s += double(x[(c * H + ih) * W + iw]) * w[((k * C + c) * R + r) * S + q];
-                        }
-                max_err = std::max(max_err, std::fabs(s - y[(k * P + oh) * Q + ow]));
-            }
-    std::printf("NP=%d KV=%d%s: max abs error %.3g\n", NP, KV,
+    kiln::nn::kernels::conv2d_params p{1, C, H, W, K, R, S};
+    p.stride_h = p.stride_w = 2;
+    p.pad_h = p.pad_w = PAD;
+    kiln::nn::kernels::conv2d_reference(p, x.data(), w.data(), bias.data(), ref.data());
+    double max_err = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) max_err = std::max(max_err, double(std::fabs(y[i] - ref[i])));
+    std::printf("NP=%d KV=%d%s: max abs error against conv2d_reference %.3g\n", NP, KV,
 #ifdef MEMOP
                 " MEMOP",
 #else
