@@ -215,6 +215,77 @@ TEST_CASE("simd<B>(i) lane l equals at(i + l) bit for bit") {
     }
 }
 
+// The pieces of the by-pairs float normals (unit_normal_pairs), on the compiled-in registers and on
+// SSE2 registers, whose portable branches AVX-512 and NEON also take.
+template <class A>
+void check_split_join_pairs() {
+    using U = xsimd::batch<std::uint32_t, A>;
+    constexpr std::size_t n = U::size;
+    alignas(A::alignment()) std::uint32_t w[2 * n], f[n], s[n], a[n], b[n];
+    for (std::size_t j = 0; j < 2 * n; ++j) w[j] = 0x1000u + static_cast<std::uint32_t>(j);  // word j holds j
+    U first, second, ja, jb;
+    random::detail::split_pairs(U::load_aligned(w), U::load_aligned(w + n), first, second);
+    first.store_aligned(f);
+    second.store_aligned(s);
+    std::vector<int> seen(n, 0);
+    for (std::size_t j = 0; j < n; ++j) {
+        const std::uint32_t m = (f[j] - 0x1000u) / 2;  // the pair in lane j
+        INFO("lane ", j, ": words ", f[j] - 0x1000u, " and ", s[j] - 0x1000u);
+        REQUIRE(f[j] - 0x1000u == 2 * m);
+        REQUIRE(s[j] - 0x1000u == 2 * m + 1);
+        REQUIRE(m < n);
+        ++seen[m];
+    }
+    CHECK(std::count(seen.begin(), seen.end(), 1) == static_cast<std::ptrdiff_t>(n));  // every pair once
+    random::detail::join_pairs(first, second, ja, jb);
+    ja.store_aligned(a);
+    jb.store_aligned(b);
+    CHECK(std::memcmp(a, w, sizeof a) == 0);
+    CHECK(std::memcmp(b, w + n, sizeof b) == 0);
+}
+
+template <class A>
+void check_pair_values() {
+    using B = xsimd::batch<float, A>;
+    using U = xsimd::batch<std::uint32_t, A>;
+    constexpr std::size_t n = B::size;
+    const float sins[] = {0.25f, -0.7f, 0.f, -0.f, 1.f};
+    const float coss[] = {0.96f, 0.5f, 1.f, 0.3f, -0.f};
+    alignas(A::alignment()) float rv[n], sv[n], cv[n], ze[n], zo[n], re[n], ro[n];
+    alignas(A::alignment()) std::uint32_t qv[n];
+    for (std::uint32_t q0 = 0; q0 < 8; ++q0) {  // q0 + l covers every quadrant and both low bits in every lane
+        for (std::size_t l = 0; l < n; ++l) {
+            qv[l] = (q0 + static_cast<std::uint32_t>(l)) % 5;  // quadrants 0..4, as n >> 22 gives
+            rv[l] = 1.5f + 0.125f * static_cast<float>(l);
+            sv[l] = sins[(q0 + l) % 5];
+            cv[l] = coss[(q0 + 2 * l) % 5];
+        }
+        const B r = B::load_aligned(rv), sn = B::load_aligned(sv), cs = B::load_aligned(cv);
+        const U q = U::load_aligned(qv);
+        B z_even, z_odd;
+        random::detail::pair_values(r, sn, cs, q, z_even, z_odd);
+        z_even.store_aligned(ze);
+        z_odd.store_aligned(zo);
+        random::detail::quadrant_value(r, sn, cs, q + U(1u)).store_aligned(re);
+        random::detail::quadrant_value(r, sn, cs, q).store_aligned(ro);
+        for (std::size_t l = 0; l < n; ++l) {
+            INFO("q ", qv[l], " r ", rv[l], " sin ", sv[l], " cos ", cv[l]);
+            CHECK(same_bits(ze[l], re[l]));
+            CHECK(same_bits(zo[l], ro[l]));
+        }
+    }
+}
+
+TEST_CASE("normals by pairs: split_pairs / join_pairs round trip, pair_values equals quadrant_value") {
+    using A = kiln::simd::batch<float>::arch_type;
+    check_split_join_pairs<A>();
+    check_pair_values<A>();
+#if XSIMD_WITH_SSE2
+    check_split_join_pairs<xsimd::sse2>();
+    check_pair_values<xsimd::sse2>();
+#endif
+}
+
 // normal_random::quad (what the gpu tag's grouped kernel calls) shares a Box-Muller pair's log, sqrt,
 // sin and cos between its two elements; every value must still be at(i + j)'s, bit for bit.
 template <class T>

@@ -281,29 +281,61 @@ KILN_SIMD_INLINE B unit_normal_simd(key k, std::size_t i) {
     return unit_normal_from_words<B>(simd_words<B>(k, i));
 }
 
+// A pair's two normals from its radius r, sin s, cos c and the odd element's quadrant q: the odd
+// element is quadrant_value(r, s, c, q), the even one quadrant_value(r, s, c, q + 1), bit for bit,
+// without computing q + 1: adding 1 swaps sin and cos (bit 0 flips), and bit 1 of q + 1 is bit 1 of
+// q xor bit 0 of q.
+template <class A>
+KILN_SIMD_INLINE void pair_values(const xsimd::batch<float, A>& r, const xsimd::batch<float, A>& s,
+                                  const xsimd::batch<float, A>& c, const xsimd::batch<std::uint32_t, A>& q,
+                                  xsimd::batch<float, A>& z_even, xsimd::batch<float, A>& z_odd) {
+    using B = xsimd::batch<float, A>;
+    using U = xsimd::batch<std::uint32_t, A>;
+    const U q_odd = shl<31>(q);              // bit 0 of q, in the sign bit
+    const U flip_odd = shl<30>(q & U(2u));   // bit 1 of q, in the sign bit
+    const U flip_even = flip_odd ^ q_odd;    // bit 1 of q + 1
+    U v_odd, v_even;                         // odd: q odd ? c : s; even: q odd ? s : c
+#if XSIMD_WITH_AVX2 && !XSIMD_WITH_AVX512F
+    if constexpr (std::is_base_of_v<xsimd::avx2, A>) {  // blendv picks by the sign bit alone
+        const __m256 m = _mm256_castsi256_ps(q_odd);
+        v_odd = xsimd::bitwise_cast<U>(B(_mm256_blendv_ps(s, c, m)));
+        v_even = xsimd::bitwise_cast<U>(B(_mm256_blendv_ps(c, s, m)));
+    } else
+#endif
+    {
+        const U sb = xsimd::bitwise_cast<U>(s), cb = xsimd::bitwise_cast<U>(c);
+        const U swap = (sb ^ cb) & (U(0u) - (q & U(1u)));
+        v_odd = sb ^ swap;
+        v_even = cb ^ swap;
+    }
+    z_odd = r * xsimd::bitwise_cast<B>(v_odd ^ flip_odd);
+    z_even = r * xsimd::bitwise_cast<B>(v_even ^ flip_even);
+}
+
 // Float normals two registers at a time, by pairs. Elements 2m and 2m+1 share u1 and f (words 2m
 // and 2m+1 of the block stream) and one of them takes cos, the other sin (their quadrants differ by
 // one). unit_normal_from_words computes log, sqrt, sin and cos in every lane, i.e. twice per pair;
-// here the 16 pairs of 32 words are gathered into one register (u1 words | n words), the radius, sin
-// and cos computed once per pair, and the two results of each pair spread back. Same operations on
-// the same values as the per-lane path, so the same bits.
+// here the 16 pairs of 32 words are split into one register of u1 words and one of n words (in
+// whatever lane order split_pairs finds cheapest), the radius, sin and cos computed once per pair,
+// and the two results of each pair put back in their words' places. Same operations on the same
+// values as the per-lane path, so the same bits.
 template <class A>
 KILN_SIMD_INLINE void unit_normal_pairs(const xsimd::batch<std::uint32_t, A>& wa, const xsimd::batch<std::uint32_t, A>& wb,
                                         xsimd::batch<float, A>& za, xsimd::batch<float, A>& zb) {
     using B = xsimd::batch<float, A>;
     using U = xsimd::batch<std::uint32_t, A>;
-    U even, odd;  // words 0, 2, 4, .. (u1) and 1, 3, 5, .. (n) of wa then wb
-    deinterleave32(wa, wb, even, odd);
+    U even, odd;  // each pair's u1 word and n word, lane by lane
+    split_pairs(wa, wb, even, odd);
     const B u1 = B(1.0f) - u24_to_float(shr<8>(even)) * B(0x1p-24f);
     const U n = shr<8>(odd) + U(0x200000u);
     const B f = u24_to_float(n & U(0x3FFFFFu)) * B(0x1p-22f) - B(0.5f);
     const U q_odd = shr<22>(n);  // element 2m+1; element 2m has q_odd + 1
     const B r = radius_simd(u1);
     const B sn = sin_quarter<float>(f), cs = cos_quarter<float>(f);
-    const B z_even = quadrant_value(r, sn, cs, q_odd + U(1u));
-    const B z_odd = quadrant_value(r, sn, cs, q_odd);
+    B z_even, z_odd;
+    pair_values(r, sn, cs, q_odd, z_even, z_odd);
     U lo, hi;
-    interleave32(xsimd::bitwise_cast<U>(z_even), xsimd::bitwise_cast<U>(z_odd), lo, hi);
+    join_pairs(xsimd::bitwise_cast<U>(z_even), xsimd::bitwise_cast<U>(z_odd), lo, hi);
     za = xsimd::bitwise_cast<B>(lo);
     zb = xsimd::bitwise_cast<B>(hi);
 }

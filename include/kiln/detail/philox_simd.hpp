@@ -311,29 +311,31 @@ KILN_SIMD_INLINE xsimd::batch<T, A> shl(const xsimd::batch<T, A>& x) {
 #endif
     return x << N;
 }
-// deinterleave32(a, b, even, odd): even = words 0, 2, 4, .. of a then of b; odd = words 1, 3, 5, ..
-// interleave32(e, o, a, b): the inverse (a = e0 o0 e1 o1 .., b = the second halves).
+// split_pairs(a, b, first, second): the 32-bit words of a then b are pairs (words 2m, 2m+1); lane
+// j of first and lane j of second are the two words of one pair, every pair in exactly one lane.
+// Which pair lands in which lane is the register's business: join_pairs(first', second', a', b')
+// undoes it, putting lane j's two words back where split_pairs took them from. Callers compute
+// lane by lane in between, so only that round trip matters, and the in-lane shuffles of x86 do it
+// in one instruction per register, without the lane-crossing permutes a strict deinterleave needs
+// on AVX2 (per 128-bit lane: first = a0 a2 b0 b2, second = a1 a3 b1 b3).
 template <class A>
-KILN_SIMD_INLINE void deinterleave32(const xsimd::batch<std::uint32_t, A>& a, const xsimd::batch<std::uint32_t, A>& b,
-                                     xsimd::batch<std::uint32_t, A>& even, xsimd::batch<std::uint32_t, A>& odd) {
+KILN_SIMD_INLINE void split_pairs(const xsimd::batch<std::uint32_t, A>& a, const xsimd::batch<std::uint32_t, A>& b,
+                                  xsimd::batch<std::uint32_t, A>& first, xsimd::batch<std::uint32_t, A>& second) {
     using U = xsimd::batch<std::uint32_t, A>;
 #if XSIMD_WITH_AVX512F
-    if constexpr (std::is_base_of_v<xsimd::avx512f, A>) {
+    if constexpr (std::is_base_of_v<xsimd::avx512f, A>) {  // a strict deinterleave: words 0, 2, 4, .. of a then b
         const __m512i ie = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
         const __m512i io = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
-        even = U(_mm512_permutex2var_epi32(a, ie, b));
-        odd = U(_mm512_permutex2var_epi32(a, io, b));
+        first = U(_mm512_permutex2var_epi32(a, ie, b));
+        second = U(_mm512_permutex2var_epi32(a, io, b));
         return;
     }
 #endif
 #if XSIMD_WITH_AVX2
     if constexpr (std::is_base_of_v<xsimd::avx2, A>) {
-        // per 128-bit lane: (a0 a2 b0 b2 | a4 a6 b4 b6); then the 64-bit pairs in order 0, 2, 1, 3
         const __m256 af = _mm256_castsi256_ps(a), bf = _mm256_castsi256_ps(b);
-        const __m256i e = _mm256_castps_si256(_mm256_shuffle_ps(af, bf, _MM_SHUFFLE(2, 0, 2, 0)));
-        const __m256i o = _mm256_castps_si256(_mm256_shuffle_ps(af, bf, _MM_SHUFFLE(3, 1, 3, 1)));
-        even = U(_mm256_permute4x64_epi64(e, _MM_SHUFFLE(3, 1, 2, 0)));
-        odd = U(_mm256_permute4x64_epi64(o, _MM_SHUFFLE(3, 1, 2, 0)));
+        first = U(_mm256_castps_si256(_mm256_shuffle_ps(af, bf, _MM_SHUFFLE(2, 0, 2, 0))));
+        second = U(_mm256_castps_si256(_mm256_shuffle_ps(af, bf, _MM_SHUFFLE(3, 1, 3, 1))));
         return;
     }
 #endif
@@ -345,35 +347,34 @@ KILN_SIMD_INLINE void deinterleave32(const xsimd::batch<std::uint32_t, A>& a, co
         e[j] = w[2 * j];
         o[j] = w[2 * j + 1];
     }
-    even = U::load_aligned(e);
-    odd = U::load_aligned(o);
+    first = U::load_aligned(e);
+    second = U::load_aligned(o);
 }
 template <class A>
-KILN_SIMD_INLINE void interleave32(const xsimd::batch<std::uint32_t, A>& e, const xsimd::batch<std::uint32_t, A>& o,
-                                   xsimd::batch<std::uint32_t, A>& a, xsimd::batch<std::uint32_t, A>& b) {
+KILN_SIMD_INLINE void join_pairs(const xsimd::batch<std::uint32_t, A>& first, const xsimd::batch<std::uint32_t, A>& second,
+                                 xsimd::batch<std::uint32_t, A>& a, xsimd::batch<std::uint32_t, A>& b) {
     using U = xsimd::batch<std::uint32_t, A>;
 #if XSIMD_WITH_AVX512F
     if constexpr (std::is_base_of_v<xsimd::avx512f, A>) {
         const __m512i ia = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
         const __m512i ib = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
-        a = U(_mm512_permutex2var_epi32(e, ia, o));
-        b = U(_mm512_permutex2var_epi32(e, ib, o));
+        a = U(_mm512_permutex2var_epi32(first, ia, second));
+        b = U(_mm512_permutex2var_epi32(first, ib, second));
         return;
     }
 #endif
 #if XSIMD_WITH_AVX2
     if constexpr (std::is_base_of_v<xsimd::avx2, A>) {
-        // per 128-bit lane: lo = (e0 o0 e1 o1 | e4 o4 e5 o5), hi = (e2 o2 e3 o3 | e6 o6 e7 o7)
-        const __m256i lo = _mm256_unpacklo_epi32(e, o), hi = _mm256_unpackhi_epi32(e, o);
-        a = U(_mm256_permute2x128_si256(lo, hi, 0x20));
-        b = U(_mm256_permute2x128_si256(lo, hi, 0x31));
+        // per 128-bit lane: a = (f0 s0 f1 s1) = a's words 0 1 2 3 (4 5 6 7 in the upper lane), b likewise
+        a = U(_mm256_unpacklo_epi32(first, second));
+        b = U(_mm256_unpackhi_epi32(first, second));
         return;
     }
 #endif
     constexpr std::size_t n = U::size;
     alignas(A::alignment()) std::uint32_t ew[n], ow[n], w[2 * n];
-    e.store_aligned(ew);
-    o.store_aligned(ow);
+    first.store_aligned(ew);
+    second.store_aligned(ow);
     for (std::size_t j = 0; j < n; ++j) {
         w[2 * j] = ew[j];
         w[2 * j + 1] = ow[j];
