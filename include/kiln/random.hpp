@@ -291,13 +291,13 @@ KILN_SIMD_INLINE void pair_values(const xsimd::batch<float, A>& r, const xsimd::
                                   xsimd::batch<float, A>& z_even, xsimd::batch<float, A>& z_odd) {
     using B = xsimd::batch<float, A>;
     using U = xsimd::batch<std::uint32_t, A>;
-    const U q_odd = shl<31>(q);              // bit 0 of q, in the sign bit
+    const U bit0 = shl<31>(q);               // bit 0 of q, in the sign bit
     const U flip_odd = shl<30>(q & U(2u));   // bit 1 of q, in the sign bit
-    const U flip_even = flip_odd ^ q_odd;    // bit 1 of q + 1
+    const U flip_even = flip_odd ^ bit0;     // bit 1 of q + 1
     U v_odd, v_even;                         // odd: q odd ? c : s; even: q odd ? s : c
-#if XSIMD_WITH_AVX2 && !XSIMD_WITH_AVX512F
+#if XSIMD_WITH_AVX2
     if constexpr (std::is_base_of_v<xsimd::avx2, A>) {  // blendv picks by the sign bit alone
-        const __m256 m = _mm256_castsi256_ps(q_odd);
+        const __m256 m = _mm256_castsi256_ps(bit0);
         v_odd = xsimd::bitwise_cast<U>(B(_mm256_blendv_ps(s, c, m)));
         v_even = xsimd::bitwise_cast<U>(B(_mm256_blendv_ps(c, s, m)));
     } else
