@@ -340,6 +340,43 @@ KILN_SIMD_INLINE void unit_normal_pairs(const xsimd::batch<std::uint32_t, A>& wa
     zb = xsimd::bitwise_cast<B>(hi);
 }
 
+#if XSIMD_WITH_AVX2
+// Double normals by pairs on AVX2, as unit_normal_pairs for floats: a double pair is one whole
+// Philox block (elements 2b and 2b+1: u1 from words 0-1, the angle from words 2-3). Two registers
+// of words are four blocks; the in-lane 64-bit unpacks split them into a register of the four u1
+// words and one of the four angle words (per 128-bit lane: blocks 0, 2 | 1, 3) and put the four
+// pairs' results back in element order. The radius, sin and cos are then computed once per pair
+// instead of once per element, by the same operations as unit_normal_from_words, so the same bits.
+template <class A>
+inline constexpr bool double_pairs_avx2 = std::is_base_of_v<xsimd::avx2, A>;
+
+template <class A>
+KILN_SIMD_INLINE void unit_normal_pairs_f64(const xsimd::batch<std::uint32_t, A>& wa, const xsimd::batch<std::uint32_t, A>& wb,
+                                            xsimd::batch<double, A>& za, xsimd::batch<double, A>& zb) {
+    using B = xsimd::batch<double, A>;
+    using U64 = xsimd::batch<std::uint64_t, A>;
+    const U64 x1 = U64(_mm256_unpacklo_epi64(wa, wb)), x2 = U64(_mm256_unpackhi_epi64(wa, wb));
+    const B u1 = B(1.0) - u53_to_double(shr<11>(x1)) * B(0x1p-53);
+    const U64 n = shr<11>(x2) + U64(1ull << 50);
+    const B f = small_u64_to_double(n & U64((1ull << 51) - 1)) * B(0x1p-51) - B(0.5);
+    const U64 q = shr<51>(n);  // the odd element's quadrant; the even one's is q + 1
+    const U64 ix = xsimd::bitwise_cast<U64>(u1) + U64(0x3FF0000000000000ull - 0x3FE6A09E667F3BCDull);
+    const B e = small_u64_to_double(shr<52>(ix)) - B(1023.0);
+    const B y = xsimd::bitwise_cast<B>((ix & U64(0x000FFFFFFFFFFFFFull)) + U64(0x3FE6A09E667F3BCDull));
+    const B r = sqrt_(log_reduced<double>(e, y) * B(-2.0));
+    const B sn = sin_quarter<double>(f), cs = cos_quarter<double>(f);
+    // pair_values in 64-bit lanes: bit 0 of q picks (blendv reads the sign bit), bit 1 flips
+    const U64 bit0 = shl<63>(q), flip_odd = shl<62>(q & U64(2)), flip_even = flip_odd ^ bit0;
+    const __m256d m = _mm256_castsi256_pd(bit0);
+    const U64 v_odd = xsimd::bitwise_cast<U64>(B(_mm256_blendv_pd(sn, cs, m)));
+    const U64 v_even = xsimd::bitwise_cast<U64>(B(_mm256_blendv_pd(cs, sn, m)));
+    const B z_odd = r * xsimd::bitwise_cast<B>(v_odd ^ flip_odd);
+    const B z_even = r * xsimd::bitwise_cast<B>(v_even ^ flip_even);
+    za = B(_mm256_unpacklo_pd(z_even, z_odd));
+    zb = B(_mm256_unpackhi_pd(z_even, z_odd));
+}
+#endif
+
 }  // namespace detail
 }  // namespace kiln::random
 
@@ -405,6 +442,13 @@ struct normal_random {
         if constexpr (std::is_same_v<T, float> && G % 2 == 0) {
             KILN_UNROLL
             for (std::size_t g = 0; g < G; g += 2) random::detail::unit_normal_pairs(w[g], w[g + 1], out[g], out[g + 1]);
+#if XSIMD_WITH_AVX2
+        } else if constexpr (std::is_same_v<T, double> && G % 2 == 0 &&
+                             random::detail::double_pairs_avx2<typename B::arch_type>) {
+            KILN_UNROLL
+            for (std::size_t g = 0; g < G; g += 2)
+                random::detail::unit_normal_pairs_f64(w[g], w[g + 1], out[g], out[g + 1]);
+#endif
         } else {
             KILN_UNROLL
             for (std::size_t g = 0; g < G; ++g) out[g] = random::detail::unit_normal_from_words<B>(w[g]);
