@@ -244,19 +244,20 @@ void check_split_join_pairs() {
     CHECK(std::memcmp(b, w + n, sizeof b) == 0);
 }
 
-template <class A>
+template <class T, class A>
 void check_pair_values() {
-    using B = xsimd::batch<float, A>;
-    using U = xsimd::batch<std::uint32_t, A>;
+    using B = xsimd::batch<T, A>;
+    using UI = random::detail::uint_of<T>;
+    using U = xsimd::batch<UI, A>;
     constexpr std::size_t n = B::size;
-    const float sins[] = {0.25f, -0.7f, 0.f, -0.f, 1.f};
-    const float coss[] = {0.96f, 0.5f, 1.f, 0.3f, -0.f};
-    alignas(A::alignment()) float rv[n], sv[n], cv[n], ze[n], zo[n], re[n], ro[n];
-    alignas(A::alignment()) std::uint32_t qv[n];
-    for (std::uint32_t q0 = 0; q0 < 8; ++q0) {  // q0 + l covers every quadrant and both low bits in every lane
+    const T sins[] = {T(0.25), T(-0.7), T(0), -T(0), T(1)};
+    const T coss[] = {T(0.96), T(0.5), T(1), T(0.3), -T(0)};
+    alignas(A::alignment()) T rv[n], sv[n], cv[n], ze[n], zo[n], re[n], ro[n];
+    alignas(A::alignment()) UI qv[n];
+    for (UI q0 = 0; q0 < 8; ++q0) {  // q0 + l covers every quadrant and both low bits in every lane
         for (std::size_t l = 0; l < n; ++l) {
-            qv[l] = (q0 + static_cast<std::uint32_t>(l)) % 5;  // quadrants 0..4, as n >> 22 gives
-            rv[l] = 1.5f + 0.125f * static_cast<float>(l);
+            qv[l] = (q0 + static_cast<UI>(l)) % 5;  // quadrants 0..4, as n >> 22 (n >> 51) gives
+            rv[l] = T(1.5) + T(0.125) * static_cast<T>(l);
             sv[l] = sins[(q0 + l) % 5];
             cv[l] = coss[(q0 + 2 * l) % 5];
         }
@@ -276,13 +277,15 @@ void check_pair_values() {
     }
 }
 
-TEST_CASE("normals by pairs: split_pairs / join_pairs round trip, pair_values equals quadrant_value") {
+TEST_CASE("normals by pairs: split_pairs / join_pairs round trip, pair_values equals quadrant_value (float, double)") {
     using A = kiln::simd::batch<float>::arch_type;
     check_split_join_pairs<A>();
-    check_pair_values<A>();
+    check_pair_values<float, A>();
+    check_pair_values<double, A>();
 #if XSIMD_WITH_SSE2
     check_split_join_pairs<xsimd::sse2>();
-    check_pair_values<xsimd::sse2>();
+    check_pair_values<float, xsimd::sse2>();
+    check_pair_values<double, xsimd::sse2>();
 #endif
 }
 

@@ -220,25 +220,51 @@ KILN_SIMD_INLINE B scale_uniform_simd(const B& u, T low, T high) {
     return r;
 }
 
-// Float Box-Muller pieces shared by the per-lane and the by-pairs paths (the scalar twins are
-// box_muller_radius and box_muller_finish): sqrt(-2 ln u1), and r * (+-sin or +-cos) by quadrant q.
-template <class A>
-KILN_SIMD_INLINE xsimd::batch<float, A> radius_simd(const xsimd::batch<float, A>& u1) {
-    using B = xsimd::batch<float, A>;
-    using U = xsimd::batch<std::uint32_t, A>;
-    const U ix = xsimd::bitwise_cast<U>(u1) + U(0x3F800000u - 0x3F3504F3u);
-    const B e = u24_to_float(shr<23>(ix)) - B(127.0f);
-    const B y = xsimd::bitwise_cast<B>((ix & U(0x007FFFFFu)) + U(0x3F3504F3u));
-    return sqrt_(log_reduced<float>(e, y) * B(-2.0f));
+// Box-Muller pieces shared by the per-lane and the by-pairs paths (the scalar twins are
+// box_muller_radius and box_muller_finish): sqrt(-2 ln u1), r * (+-sin or +-cos) by quadrant q, and
+// a double pair's inputs from its two 64-bit words. uint_of<T>: the unsigned integer of T's width.
+template <class T>
+using uint_of = std::conditional_t<std::is_same_v<T, float>, std::uint32_t, std::uint64_t>;
+
+template <class T, class A>
+KILN_SIMD_INLINE xsimd::batch<T, A> radius_simd(const xsimd::batch<T, A>& u1) {
+    using B = xsimd::batch<T, A>;
+    if constexpr (std::is_same_v<T, float>) {
+        using U = xsimd::batch<std::uint32_t, A>;
+        const U ix = xsimd::bitwise_cast<U>(u1) + U(0x3F800000u - 0x3F3504F3u);
+        const B e = u24_to_float(shr<23>(ix)) - B(127.0f);
+        const B y = xsimd::bitwise_cast<B>((ix & U(0x007FFFFFu)) + U(0x3F3504F3u));
+        return sqrt_(log_reduced<float>(e, y) * B(-2.0f));
+    } else {
+        using U64 = xsimd::batch<std::uint64_t, A>;
+        const U64 ix = xsimd::bitwise_cast<U64>(u1) + U64(0x3FF0000000000000ull - 0x3FE6A09E667F3BCDull);
+        const B e = small_u64_to_double(shr<52>(ix)) - B(1023.0);
+        const B y = xsimd::bitwise_cast<B>((ix & U64(0x000FFFFFFFFFFFFFull)) + U64(0x3FE6A09E667F3BCDull));
+        return sqrt_(log_reduced<double>(e, y) * B(-2.0));
+    }
 }
-template <class A>
-KILN_SIMD_INLINE xsimd::batch<float, A> quadrant_value(const xsimd::batch<float, A>& r, const xsimd::batch<float, A>& s,
-                                                       const xsimd::batch<float, A>& c,
-                                                       const xsimd::batch<std::uint32_t, A>& q) {
-    using U = xsimd::batch<std::uint32_t, A>;
+template <class T, class A>
+KILN_SIMD_INLINE xsimd::batch<T, A> quadrant_value(const xsimd::batch<T, A>& r, const xsimd::batch<T, A>& s,
+                                                   const xsimd::batch<T, A>& c, const xsimd::batch<uint_of<T>, A>& q) {
+    using U = xsimd::batch<uint_of<T>, A>;
+    constexpr int sign_from_bit1 = 8 * sizeof(T) - 2;
     const U pick_cos = U(0u) - (q & U(1u));
-    const U v = ((xsimd::bitwise_cast<U>(c) & pick_cos) | (xsimd::bitwise_cast<U>(s) & ~pick_cos)) ^ shl<30>(q & U(2u));
-    return r * xsimd::bitwise_cast<xsimd::batch<float, A>>(v);
+    const U v = ((xsimd::bitwise_cast<U>(c) & pick_cos) | (xsimd::bitwise_cast<U>(s) & ~pick_cos)) ^
+                shl<sign_from_bit1>(q & U(2u));
+    return r * xsimd::bitwise_cast<xsimd::batch<T, A>>(v);
+}
+// u1, f and the quadrant q of a double pair from its words x1 (words 0-1 of the block) and x2
+// (words 2-3); q is the odd element's, the even element takes q + 1.
+template <class A>
+KILN_SIMD_INLINE void double_pair_inputs(const xsimd::batch<std::uint64_t, A>& x1, const xsimd::batch<std::uint64_t, A>& x2,
+                                         xsimd::batch<double, A>& u1, xsimd::batch<double, A>& f,
+                                         xsimd::batch<std::uint64_t, A>& q) {
+    using B = xsimd::batch<double, A>;
+    using U64 = xsimd::batch<std::uint64_t, A>;
+    u1 = B(1.0) - u53_to_double(shr<11>(x1)) * B(0x1p-53);
+    const U64 n = shr<11>(x2) + U64(1ull << 50);
+    f = small_u64_to_double(n & U64((1ull << 51) - 1)) * B(0x1p-51) - B(0.5);
+    q = shr<51>(n);
 }
 
 template <class B>
@@ -257,23 +283,12 @@ KILN_SIMD_INLINE B unit_normal_from_words(const words_of<B>& w) {
         return quadrant_value(radius_simd(u1), sin_quarter<float>(f), cos_quarter<float>(f), q);
     } else {
         using U64 = xsimd::batch<std::uint64_t, A>;
-        const U64 x1 = xsimd::bitwise_cast<U64>(ops::dup_lo64(w));
-        const U64 x2 = xsimd::bitwise_cast<U64>(ops::dup_hi64(w));
-        const B u1 = B(1.0) - u53_to_double(shr<11>(x1)) * B(0x1p-53);
-        const U64 n = shr<11>(x2) + U64(1ull << 50);
-        const B f = small_u64_to_double(n & U64((1ull << 51) - 1)) * B(0x1p-51) - B(0.5);
-        const U64 q = shr<51>(n) + U64::load_unaligned(alternating_one_zero);
-        // radius
-        const U64 ix = xsimd::bitwise_cast<U64>(u1) + U64(0x3FF0000000000000ull - 0x3FE6A09E667F3BCDull);
-        const B e = small_u64_to_double(shr<52>(ix)) - B(1023.0);
-        const B y = xsimd::bitwise_cast<B>((ix & U64(0x000FFFFFFFFFFFFFull)) + U64(0x3FE6A09E667F3BCDull));
-        const B r = sqrt_(log_reduced<double>(e, y) * B(-2.0));
-        // quadrant
-        const U64 s = xsimd::bitwise_cast<U64>(sin_quarter<double>(f));
-        const U64 c = xsimd::bitwise_cast<U64>(cos_quarter<double>(f));
-        const U64 pick_cos = U64(0) - (q & U64(1));
-        const U64 v = ((c & pick_cos) | (s & ~pick_cos)) ^ shl<62>(q & U64(2));
-        return r * xsimd::bitwise_cast<B>(v);
+        B u1, f;
+        U64 q;
+        double_pair_inputs(xsimd::bitwise_cast<U64>(ops::dup_lo64(w)), xsimd::bitwise_cast<U64>(ops::dup_hi64(w)), u1, f, q);
+        // +1 (cos) on even elements
+        q = q + U64::load_unaligned(alternating_one_zero);
+        return quadrant_value(radius_simd(u1), sin_quarter<double>(f), cos_quarter<double>(f), q);
     }
 }
 template <class B>
@@ -285,21 +300,28 @@ KILN_SIMD_INLINE B unit_normal_simd(key k, std::size_t i) {
 // element is quadrant_value(r, s, c, q), the even one quadrant_value(r, s, c, q + 1), bit for bit,
 // without computing q + 1: adding 1 swaps sin and cos (bit 0 flips), and bit 1 of q + 1 is bit 1 of
 // q xor bit 0 of q.
-template <class A>
-KILN_SIMD_INLINE void pair_values(const xsimd::batch<float, A>& r, const xsimd::batch<float, A>& s,
-                                  const xsimd::batch<float, A>& c, const xsimd::batch<std::uint32_t, A>& q,
-                                  xsimd::batch<float, A>& z_even, xsimd::batch<float, A>& z_odd) {
-    using B = xsimd::batch<float, A>;
-    using U = xsimd::batch<std::uint32_t, A>;
-    const U bit0 = shl<31>(q);               // bit 0 of q, in the sign bit
-    const U flip_odd = shl<30>(q & U(2u));   // bit 1 of q, in the sign bit
-    const U flip_even = flip_odd ^ bit0;     // bit 1 of q + 1
-    U v_odd, v_even;                         // odd: q odd ? c : s; even: q odd ? s : c
+template <class T, class A>
+KILN_SIMD_INLINE void pair_values(const xsimd::batch<T, A>& r, const xsimd::batch<T, A>& s, const xsimd::batch<T, A>& c,
+                                  const xsimd::batch<uint_of<T>, A>& q, xsimd::batch<T, A>& z_even,
+                                  xsimd::batch<T, A>& z_odd) {
+    using B = xsimd::batch<T, A>;
+    using U = xsimd::batch<uint_of<T>, A>;
+    constexpr int sign = 8 * sizeof(T) - 1;
+    const U bit0 = shl<sign>(q);                    // bit 0 of q, in the sign bit
+    const U flip_odd = shl<sign - 1>(q & U(2u));    // bit 1 of q, in the sign bit
+    const U flip_even = flip_odd ^ bit0;            // bit 1 of q + 1
+    U v_odd, v_even;                                // odd: q odd ? c : s; even: q odd ? s : c
 #if XSIMD_WITH_AVX2
     if constexpr (std::is_base_of_v<xsimd::avx2, A>) {  // blendv picks by the sign bit alone
-        const __m256 m = _mm256_castsi256_ps(bit0);
-        v_odd = xsimd::bitwise_cast<U>(B(_mm256_blendv_ps(s, c, m)));
-        v_even = xsimd::bitwise_cast<U>(B(_mm256_blendv_ps(c, s, m)));
+        if constexpr (std::is_same_v<T, float>) {
+            const __m256 m = _mm256_castsi256_ps(bit0);
+            v_odd = xsimd::bitwise_cast<U>(B(_mm256_blendv_ps(s, c, m)));
+            v_even = xsimd::bitwise_cast<U>(B(_mm256_blendv_ps(c, s, m)));
+        } else {
+            const __m256d m = _mm256_castsi256_pd(bit0);
+            v_odd = xsimd::bitwise_cast<U>(B(_mm256_blendv_pd(s, c, m)));
+            v_even = xsimd::bitwise_cast<U>(B(_mm256_blendv_pd(c, s, m)));
+        }
     } else
 #endif
     {
@@ -348,30 +370,14 @@ KILN_SIMD_INLINE void unit_normal_pairs(const xsimd::batch<std::uint32_t, A>& wa
 // pairs' results back in element order. The radius, sin and cos are then computed once per pair
 // instead of once per element, by the same operations as unit_normal_from_words, so the same bits.
 template <class A>
-inline constexpr bool double_pairs_avx2 = std::is_base_of_v<xsimd::avx2, A>;
-
-template <class A>
 KILN_SIMD_INLINE void unit_normal_pairs_f64(const xsimd::batch<std::uint32_t, A>& wa, const xsimd::batch<std::uint32_t, A>& wb,
                                             xsimd::batch<double, A>& za, xsimd::batch<double, A>& zb) {
     using B = xsimd::batch<double, A>;
     using U64 = xsimd::batch<std::uint64_t, A>;
-    const U64 x1 = U64(_mm256_unpacklo_epi64(wa, wb)), x2 = U64(_mm256_unpackhi_epi64(wa, wb));
-    const B u1 = B(1.0) - u53_to_double(shr<11>(x1)) * B(0x1p-53);
-    const U64 n = shr<11>(x2) + U64(1ull << 50);
-    const B f = small_u64_to_double(n & U64((1ull << 51) - 1)) * B(0x1p-51) - B(0.5);
-    const U64 q = shr<51>(n);  // the odd element's quadrant; the even one's is q + 1
-    const U64 ix = xsimd::bitwise_cast<U64>(u1) + U64(0x3FF0000000000000ull - 0x3FE6A09E667F3BCDull);
-    const B e = small_u64_to_double(shr<52>(ix)) - B(1023.0);
-    const B y = xsimd::bitwise_cast<B>((ix & U64(0x000FFFFFFFFFFFFFull)) + U64(0x3FE6A09E667F3BCDull));
-    const B r = sqrt_(log_reduced<double>(e, y) * B(-2.0));
-    const B sn = sin_quarter<double>(f), cs = cos_quarter<double>(f);
-    // pair_values in 64-bit lanes: bit 0 of q picks (blendv reads the sign bit), bit 1 flips
-    const U64 bit0 = shl<63>(q), flip_odd = shl<62>(q & U64(2)), flip_even = flip_odd ^ bit0;
-    const __m256d m = _mm256_castsi256_pd(bit0);
-    const U64 v_odd = xsimd::bitwise_cast<U64>(B(_mm256_blendv_pd(sn, cs, m)));
-    const U64 v_even = xsimd::bitwise_cast<U64>(B(_mm256_blendv_pd(cs, sn, m)));
-    const B z_odd = r * xsimd::bitwise_cast<B>(v_odd ^ flip_odd);
-    const B z_even = r * xsimd::bitwise_cast<B>(v_even ^ flip_even);
+    B u1, f, z_even, z_odd;
+    U64 q;
+    double_pair_inputs(U64(_mm256_unpacklo_epi64(wa, wb)), U64(_mm256_unpackhi_epi64(wa, wb)), u1, f, q);
+    pair_values(radius_simd(u1), sin_quarter<double>(f), cos_quarter<double>(f), q, z_even, z_odd);
     za = B(_mm256_unpacklo_pd(z_even, z_odd));
     zb = B(_mm256_unpackhi_pd(z_even, z_odd));
 }
@@ -444,7 +450,7 @@ struct normal_random {
             for (std::size_t g = 0; g < G; g += 2) random::detail::unit_normal_pairs(w[g], w[g + 1], out[g], out[g + 1]);
 #if XSIMD_WITH_AVX2
         } else if constexpr (std::is_same_v<T, double> && G % 2 == 0 &&
-                             random::detail::double_pairs_avx2<typename B::arch_type>) {
+                             std::is_base_of_v<xsimd::avx2, typename B::arch_type>) {
             KILN_UNROLL
             for (std::size_t g = 0; g < G; g += 2)
                 random::detail::unit_normal_pairs_f64(w[g], w[g + 1], out[g], out[g + 1]);
