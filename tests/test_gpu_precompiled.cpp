@@ -2,7 +2,10 @@
 // the gpu tag through libkiln_cuda. Every precompiled operation against the cpu tag, for float and
 // double: fills, copies, views, the element-wise operations, casts, random fills and every
 // initializer (bit-identical), reductions, Conv2D and Dense forward, and the device errors.
-// Built as test_cuda_precompiled (with tests/cuda/precompiled_main.cpp: exit 77 without a GPU).
+// Built as test_cuda_precompiled (with tests/cuda/precompiled_main.cpp: exit 77 without a GPU), and
+// as test_separate_gpu_host: the same mode in a -DKILN_SEPARATE_KERNELS program on a host backend
+// (thrust-cpp, thrust-omp), whose operations kiln/gpu/host_library.ipp defines on the host; that
+// build runs everywhere, CI included.
 #include "kiln_test.hpp"
 
 #include <kiln/gpu/library.hpp>
@@ -20,7 +23,7 @@
 #include <vector>
 
 #if !KILN_GPU_PRECOMPILED
-#error "test_gpu_precompiled.cpp checks precompiled mode: compile it with g++/clang++ and -DKILN_GPU_BACKEND_CUDA"
+#error "test_gpu_precompiled.cpp checks precompiled mode: compile it with g++/clang++ and -DKILN_GPU_BACKEND_CUDA, or with -DKILN_SEPARATE_KERNELS and a host gpu backend"
 #endif
 #if defined(__CUDACC__) || defined(THRUST_VERSION) || defined(CUB_VERSION) || defined(CUDART_VERSION) || \
     defined(__CUDA_RUNTIME_H__) || defined(__CUDA_RUNTIME_API_H__)
@@ -558,20 +561,36 @@ TEST_CASE("precompiled: gpu tensors print as Gluon's, like the cpu tag") {
 TEST_CASE("precompiled: device errors name the device, the byte count or the CUDA call") {
     const int count = gpu_lib::device_count();
     REQUIRE(count >= 1);
+#if KILN_GPU_HOST_LIBRARY
+    const std::string backend = gpu_detail::backend_name();
+    REQUIRE(count == 1);
+    CHECK(kiln_test::error_text<device_error>([&] { (void)zeros<float>(shape(2), gpu(1)); }) ==
+          "kiln: gpu(1) does not exist: the " + backend + " gpu backend provides one device, gpu(0)");
+    CHECK(kiln_test::error_text<device_error>([&] { (void)zeros<float>(shape(2), gpu(-1)); }) ==
+          "kiln: gpu(-1) does not exist: the " + backend + " gpu backend provides one device, gpu(0)");
+#if defined(KILN_GPU_BACKEND_THRUST_OMP)
+    CHECK(backend == "thrust-omp");
+#else
+    CHECK(backend == "thrust-cpp");
+#endif
+#else
+    const std::string backend = "cuda";
     CHECK(kiln_test::error_text<device_error>([&] { (void)zeros<float>(shape(2), gpu(count)); }) ==
           "kiln: gpu(" + std::to_string(count) + ") does not exist: this machine has " + std::to_string(count) +
               " CUDA device(s)");
     CHECK(kiln_test::error_text<device_error>([&] { (void)zeros<float>(shape(2), gpu(-1)); }) ==
           "kiln: gpu(-1) does not exist: this machine has " + std::to_string(count) + " CUDA device(s)");
-    // an allocation no GPU can satisfy: 2^58 floats
+    CHECK(gpu_detail::backend_name() == std::string("cuda"));
+#endif
+    // an allocation no device can satisfy: 2^58 floats
     const std::size_t huge = std::size_t{1} << 58;
     using G = Tensor<float, Shape<dyn>, gpu>;
     CHECK(kiln_test::error_text<device_error>([&] { G t(shape(huge), gpu(0), G::uninitialized_tag{}); }) ==
-          "kiln: cannot allocate " + std::to_string(huge * sizeof(float)) + " bytes on gpu(0) (cuda backend)");
+          "kiln: cannot allocate " + std::to_string(huge * sizeof(float)) + " bytes on gpu(0) (" + backend +
+              " backend)");
     // ... and the device keeps working afterwards
     auto ok = full<float>(shape(5), 2.0f, gpu(0));
     CHECK(sum(ok) == 10.0f);
-    CHECK(gpu_detail::backend_name() == std::string("cuda"));
 }
 
 TEST_CASE("precompiled: every gpu ordinal of the machine works") {

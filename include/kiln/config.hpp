@@ -73,11 +73,22 @@
 #define KILN_HAS_GPU_BACKEND 0
 #endif
 
-// 1 in a host-compiled file of a CUDA build: device_ops<gpu> is cuda/kiln/gpu/precompiled.hpp.
+// 1 where the gpu tag runs precompiled single operations (device_ops<gpu> is
+// cuda/kiln/gpu/precompiled.hpp, and no Thrust header is included):
+//  - a host-compiled file of a CUDA build: the operations are libkiln_cuda's;
+//  - every file of a -DKILN_SEPARATE_KERNELS program with a host backend (thrust-cpp, thrust-omp):
+//    the operations are compiled once, with the other separate kernels, by the file that includes
+//    <kiln/separate_kernels.hpp> (cuda/kiln/gpu/host_library.ipp), so that no file of the program
+//    parses Thrust (about 1 s of g++ per file; docs/performance.md, W4).
 #if defined(KILN_GPU_BACKEND_CUDA) && !defined(__CUDACC__)
 #define KILN_GPU_PRECOMPILED 1
+#define KILN_GPU_HOST_LIBRARY 0
+#elif defined(KILN_SEPARATE_KERNELS) && (defined(KILN_GPU_BACKEND_THRUST_CPP) || defined(KILN_GPU_BACKEND_THRUST_OMP))
+#define KILN_GPU_PRECOMPILED 1
+#define KILN_GPU_HOST_LIBRARY 1
 #else
 #define KILN_GPU_PRECOMPILED 0
+#define KILN_GPU_HOST_LIBRARY 0
 #endif
 
 namespace kiln {

@@ -1,10 +1,11 @@
 // kiln/separate_kernels.hpp: what a program built with -DKILN_SEPARATE_KERNELS compiles once
 // instead of in every file: the largest cpu instantiations (the Conv2D algorithms, the initializers'
-// random fills and constant fills, NumPy-style printing, for float and double) and the bodies of
+// random fills and constant fills, NumPy-style printing, for float and double), the bodies of
 // kiln's non-template functions (KILN_DECL in kiln/config.hpp: the thread pool, automatic names,
-// warnings, error texts and reprs). Include this in exactly one .cpp file of the program (it may
-// include other kiln headers too); every file of the program is compiled with
-// -DKILN_SEPARATE_KERNELS, so that the others only declare these (see docs/performance.md, W4).
+// warnings, error texts and reprs), and, on a host gpu backend, the gpu tag's operations. Include
+// this in exactly one .cpp file of the program (it may include other kiln headers too); every file
+// of the program is compiled with -DKILN_SEPARATE_KERNELS, so that the others only declare these
+// (see docs/performance.md, W4).
 // Forgetting this file is a link error that names what it defines.
 #pragma once
 
@@ -25,6 +26,12 @@
 #include "impl/parallel.ipp"
 #include "impl/parameter.ipp"
 #include "impl/shape.ipp"
+
+// The gpu tag's single operations on a host backend (thrust-cpp, thrust-omp): in this mode every
+// file of the program runs the gpu tag in precompiled mode and parses no Thrust (config.hpp).
+#if KILN_GPU_HOST_LIBRARY
+#include <kiln/gpu/host_library.ipp>
+#endif
 
 namespace kiln::nn::kernels {  // the Conv2D cpu algorithms
 template void conv2d_forward_cpu<float>(const conv2d_params&, const float*, const float*, const float*, float*);

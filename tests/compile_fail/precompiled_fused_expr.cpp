@@ -1,5 +1,6 @@
-// Precompiled mode (g++ with KILN_GPU_BACKEND_CUDA): a gpu expression of two operations needs a
-// fused kernel that only nvcc can generate; it must not compile, and say how to fix it.
+// Precompiled mode (g++ with KILN_GPU_BACKEND_CUDA, or -DKILN_SEPARATE_KERNELS on a host gpu backend):
+// a gpu expression of two operations needs a fused kernel that this file cannot get; it must not
+// compile, and say how to fix it.
 #include <kiln/kiln.hpp>
 int main() {
     auto a = kiln::ones<float>(kiln::shape(4), kiln::gpu(0));

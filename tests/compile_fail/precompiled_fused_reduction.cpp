@@ -1,5 +1,5 @@
-// Precompiled mode (g++ with KILN_GPU_BACKEND_CUDA): reducing an expression (not a tensor) on the gpu
-// needs a fused kernel that only nvcc can generate.
+// Precompiled mode (g++ with KILN_GPU_BACKEND_CUDA, or -DKILN_SEPARATE_KERNELS on a host gpu backend):
+// reducing an expression (not a tensor) on the gpu needs a fused kernel that this file cannot get.
 #include <kiln/kiln.hpp>
 int main() {
     auto a = kiln::ones<float>(kiln::shape(4), kiln::gpu(0));

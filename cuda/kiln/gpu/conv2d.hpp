@@ -29,6 +29,25 @@ inline bool gpu_allow_tf32() { return gpu_detail::allow_tf32.load(); }
 
 }  // namespace kiln
 
+#include <kiln/gpu/elements.hpp>
+#include <kiln/nn/conv2d_kernels.hpp>  // (a no-op where that file includes this one, at its end)
+
+namespace kiln::nn::kernels::conv_detail {
+// The per-output functor of the direct gpu kernel for p (the Thrust transform below, and the host
+// library of a -DKILN_SEPARATE_KERNELS program, kiln/gpu/host_library.ipp).
+template <class T>
+gpu_exec::conv2d_element<T> gpu_element_of(const conv2d_params& p, const T* x, const T* w, const T* bias) {
+    const auto sd = [](std::size_t v) { return static_cast<std::ptrdiff_t>(v); };
+    return gpu_exec::conv2d_element<T>{.x = x, .w = w, .bias = bias,
+                                       .C = p.C, .K = p.K, .P = p.P(), .Q = p.Q(), .R = p.R, .S = p.S,
+                                       .Cg = p.C / p.groups, .Kg = p.K / p.groups,
+                                       .H = sd(p.H), .W = sd(p.W),
+                                       .stride_h = sd(p.stride_h), .stride_w = sd(p.stride_w),
+                                       .pad_h = sd(p.pad_h), .pad_w = sd(p.pad_w),
+                                       .dil_h = sd(p.dil_h), .dil_w = sd(p.dil_w)};
+}
+}  // namespace kiln::nn::kernels::conv_detail
+
 #if KILN_GPU_PRECOMPILED
 // A host-compiled file of a CUDA build: conv2d_forward_gpu<float> and <double> (declared in
 // kiln/nn/conv2d_kernels.hpp) are defined in libkiln_cuda (cuda/src/layers.cu), from this file.
@@ -37,56 +56,11 @@ inline bool gpu_allow_tf32() { return gpu_detail::allow_tf32.load(); }
 #include <cstddef>
 
 #include <kiln/gpu/buffer.hpp>
-#include <kiln/nn/conv2d_kernels.hpp>
 #include <kiln/third_party/thrust.hpp>
 
 #if defined(KILN_GPU_BACKEND_CUDA) && defined(__CUDACC__)
 #include <kiln/gpu/conv2d_igemm.hpp>
 #endif
-
-namespace kiln::gpu_exec {
-
-// Everything the device needs, as plain values (conv2d_params' member functions are host-only).
-template <class T>
-struct conv2d_element {
-    const T* x;
-    const T* w;
-    const T* bias;  // may be null
-    std::size_t C, K, P, Q, R, S, Cg, Kg;
-    std::ptrdiff_t H, W, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
-
-    KILN_HD T operator()(std::size_t i) const {
-        const std::size_t ow = i % Q;
-        std::size_t t = i / Q;
-        const std::size_t oh = t % P;
-        t /= P;
-        const std::size_t k = t % K;
-        const std::size_t n = t / K;
-        const std::size_t g = k / Kg;
-
-        const std::ptrdiff_t ih0 = static_cast<std::ptrdiff_t>(oh) * stride_h - pad_h;
-        const std::ptrdiff_t iw0 = static_cast<std::ptrdiff_t>(ow) * stride_w - pad_w;
-        const std::size_t hw = static_cast<std::size_t>(H) * static_cast<std::size_t>(W);
-        T acc = bias ? bias[k] : T(0);
-        for (std::size_t c = 0; c < Cg; ++c) {
-            const T* xc = x + (n * C + g * Cg + c) * hw;
-            const T* wc = w + (k * Cg + c) * R * S;
-            for (std::size_t r = 0; r < R; ++r) {
-                const std::ptrdiff_t ih = ih0 + static_cast<std::ptrdiff_t>(r) * dil_h;
-                if (ih < 0 || ih >= H) continue;  // zero padding
-                const T* xrow = xc + ih * W;
-                for (std::size_t s = 0; s < S; ++s) {
-                    const std::ptrdiff_t iw = iw0 + static_cast<std::ptrdiff_t>(s) * dil_w;
-                    if (iw < 0 || iw >= W) continue;
-                    acc += xrow[iw] * wc[r * S + s];
-                }
-            }
-        }
-        return acc;
-    }
-};
-
-}  // namespace kiln::gpu_exec
 
 namespace kiln::nn::kernels {
 
@@ -99,14 +73,7 @@ void conv2d_forward_gpu(const conv2d_params& p, const T* x, const T* w, const T*
 #if defined(KILN_GPU_BACKEND_CUDA) && defined(__CUDACC__)
     if (gpu_exec::igemm::conv2d_igemm(p, x, w, bias, y, gpu_allow_tf32())) return;
 #endif
-    const auto sd = [](std::size_t v) { return static_cast<std::ptrdiff_t>(v); };
-    const gpu_exec::conv2d_element<T> f{.x = x, .w = w, .bias = bias,
-                                        .C = p.C, .K = p.K, .P = p.P(), .Q = p.Q(), .R = p.R, .S = p.S,
-                                        .Cg = p.C / p.groups, .Kg = p.K / p.groups,
-                                        .H = sd(p.H), .W = sd(p.W),
-                                        .stride_h = sd(p.stride_h), .stride_w = sd(p.stride_w),
-                                        .pad_h = sd(p.pad_h), .pad_w = sd(p.pad_w),
-                                        .dil_h = sd(p.dil_h), .dil_w = sd(p.dil_w)};
+    const auto f = conv_detail::gpu_element_of(p, x, w, bias);
     thrust::counting_iterator<std::size_t> first(0);
     gpu_detail::thrust_checked("the Conv2D forward kernel (thrust::transform)",
                                [&] { thrust::transform(thrust::device, first, first + total, y, f); });

@@ -5,6 +5,11 @@
 // kernel at compile time; a tree that would need a new fused kernel is a static_assert that says to
 // compile the file with nvcc. No Thrust and no CUDA header is included.
 //
+// The same mode serves every file of a -DKILN_SEPARATE_KERNELS program on a host backend
+// (thrust-cpp, thrust-omp; KILN_GPU_HOST_LIBRARY in config.hpp): there the functions of
+// kiln/gpu/library.hpp are defined once, on the host, by the file that includes
+// <kiln/separate_kernels.hpp> (kiln/gpu/host_library.ipp), so that no file parses Thrust.
+//
 // It provides the same names as buffer.hpp / executor.hpp / dense.hpp (gpu_detail::buffer,
 // select_device, copies; gpu_exec::assign, sum, fold_extremum, dense_forward), so device_ops<gpu>
 // and the layer kernels are written once for every backend.
@@ -21,9 +26,20 @@
 #include <kiln/gpu/library.hpp>
 
 #if !KILN_GPU_PRECOMPILED
-#error "kiln/gpu/precompiled.hpp is for files compiled by a host compiler with KILN_GPU_BACKEND_CUDA"
+#error "kiln/gpu/precompiled.hpp is for host-compiled files with KILN_GPU_BACKEND_CUDA, or with -DKILN_SEPARATE_KERNELS and a host gpu backend"
 #endif
 
+#if KILN_GPU_HOST_LIBRARY
+#define KILN_GPU_NEEDS_NVCC                                                                                        \
+    "kiln: this gpu expression needs a fused kernel, which a -DKILN_SEPARATE_KERNELS program does not compile "  \
+    "on a host gpu backend (thrust-cpp, thrust-omp); evaluate it in steps of one operation each (the single "     \
+    "operations listed in docs/gpu.md are compiled once, by the file that includes <kiln/separate_kernels.hpp>), " \
+    "or build the program without -DKILN_SEPARATE_KERNELS"
+#define KILN_GPU_REDUCTION_NEEDS_NVCC                                                                              \
+    "kiln: this gpu reduction of an expression needs a fused kernel, which a -DKILN_SEPARATE_KERNELS program "    \
+    "does not compile on a host gpu backend (thrust-cpp, thrust-omp); evaluate the expression into a tensor "     \
+    "first and reduce the tensor, or build the program without -DKILN_SEPARATE_KERNELS"
+#else
 #define KILN_GPU_NEEDS_NVCC                                                                                      \
     "kiln: this gpu expression needs a fused kernel that only nvcc can generate; compile this file with nvcc " \
     "(the cuda backend), or evaluate it in steps of one operation each (a file compiled by a host compiler "    \
@@ -31,6 +47,7 @@
 #define KILN_GPU_REDUCTION_NEEDS_NVCC                                                                            \
     "kiln: this gpu reduction of an expression needs a fused kernel that only nvcc can generate; compile this " \
     "file with nvcc (the cuda backend), or evaluate the expression into a tensor first and reduce the tensor"
+#endif
 
 // The inline namespaces give these functions other symbol names than the nvcc versions in
 // buffer.hpp / executor.hpp: a program with both kinds of files never sees two definitions of one
@@ -38,7 +55,15 @@
 namespace kiln::gpu_detail {
 inline namespace precompiled {
 
-inline const char* backend_name() { return "cuda"; }
+inline const char* backend_name() {
+#if defined(KILN_GPU_BACKEND_CUDA)
+    return "cuda";
+#elif defined(KILN_GPU_BACKEND_THRUST_OMP)
+    return "thrust-omp";
+#else
+    return "thrust-cpp";
+#endif
+}
 
 // Makes sure gpu(ordinal) exists and is current (device_error otherwise, never a crash).
 inline void select_device(gpu ctx) { gpu_lib::select_device(ctx.device_id); }
