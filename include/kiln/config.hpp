@@ -72,6 +72,14 @@
 #else
 #define KILN_HAS_GPU_BACKEND 0
 #endif
+// The backend's name in error texts (gpu_detail::backend_name()).
+#if defined(KILN_GPU_BACKEND_CUDA)
+#define KILN_GPU_BACKEND_NAME "cuda"
+#elif defined(KILN_GPU_BACKEND_THRUST_OMP)
+#define KILN_GPU_BACKEND_NAME "thrust-omp"
+#else
+#define KILN_GPU_BACKEND_NAME "thrust-cpp"
+#endif
 
 // 1 where the gpu tag runs precompiled single operations (device_ops<gpu> is
 // cuda/kiln/gpu/precompiled.hpp, and no Thrust header is included):

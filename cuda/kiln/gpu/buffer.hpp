@@ -22,15 +22,7 @@
 
 namespace kiln::gpu_detail {
 
-inline const char* backend_name() {
-#if defined(KILN_GPU_BACKEND_CUDA)
-    return "cuda";
-#elif defined(KILN_GPU_BACKEND_THRUST_OMP)
-    return "thrust-omp";
-#else
-    return "thrust-cpp";
-#endif
-}
+inline const char* backend_name() { return KILN_GPU_BACKEND_NAME; }
 
 #if defined(KILN_GPU_BACKEND_CUDA)
 inline void check_cuda(cudaError_t err, const char* what) {

@@ -55,15 +55,7 @@
 namespace kiln::gpu_detail {
 inline namespace precompiled {
 
-inline const char* backend_name() {
-#if defined(KILN_GPU_BACKEND_CUDA)
-    return "cuda";
-#elif defined(KILN_GPU_BACKEND_THRUST_OMP)
-    return "thrust-omp";
-#else
-    return "thrust-cpp";
-#endif
-}
+inline const char* backend_name() { return KILN_GPU_BACKEND_NAME; }
 
 // Makes sure gpu(ordinal) exists and is current (device_error otherwise, never a crash).
 inline void select_device(gpu ctx) { gpu_lib::select_device(ctx.device_id); }
