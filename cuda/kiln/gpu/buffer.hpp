@@ -2,7 +2,30 @@
 // selected (CUDA with nvcc; CPP or OMP with a host compiler, which is how CI runs every gpu test).
 #pragma once
 
+#include <cstddef>
+#include <string>
+
 #include <kiln/config.hpp>
+#include <kiln/device.hpp>
+
+// The storage's error texts, in every mode: the Thrust storage below and libkiln_cuda (nvcc) use
+// them, and so does the host library of a -DKILN_SEPARATE_KERNELS program (kiln/gpu/host_library.ipp).
+namespace kiln::gpu_detail {
+
+// The error for an allocation of `bytes` that failed on ctx.
+inline device_error alloc_error(std::size_t bytes, gpu ctx) {
+    return device_error("kiln: cannot allocate " + std::to_string(bytes) + " bytes on " + to_string(ctx) + " (" +
+                        KILN_GPU_BACKEND_NAME + " backend)");
+}
+
+// The host backends (thrust-cpp, thrust-omp) provide one device, gpu(0).
+inline void check_host_device(gpu ctx) {
+    if (ctx.device_id != 0)
+        throw device_error("kiln: " + to_string(ctx) + " does not exist: the " KILN_GPU_BACKEND_NAME
+                           " gpu backend provides one device, gpu(0)");
+}
+
+}  // namespace kiln::gpu_detail
 
 #if KILN_GPU_PRECOMPILED
 // A host-compiled file of a CUDA build: storage and copies come from libkiln_cuda.
@@ -33,12 +56,6 @@ inline void check_cuda(cudaError_t err, const char* what) {
     }
 }
 #endif
-
-// The error for an allocation of `bytes` that failed on ctx.
-inline device_error alloc_error(std::size_t bytes, gpu ctx) {
-    return device_error("kiln: cannot allocate " + std::to_string(bytes) + " bytes on " + to_string(ctx) + " (" +
-                        backend_name() + " backend)");
-}
 
 // Runs f (Thrust algorithms on the device system); a Thrust failure (under CUDA: a failed launch or
 // synchronization, whose text carries cudaGetErrorName and cudaGetErrorString) becomes a
@@ -71,9 +88,7 @@ inline void select_device(gpu ctx) {
                            " CUDA device(s)");
     check_cuda(cudaSetDevice(ctx.device_id), "cudaSetDevice");
 #else
-    if (ctx.device_id != 0)
-        throw device_error("kiln: " + to_string(ctx) + " does not exist: the " + backend_name() +
-                           " gpu backend provides one device, gpu(0)");
+    check_host_device(ctx);
 #endif
 }
 

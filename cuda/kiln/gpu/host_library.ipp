@@ -11,12 +11,10 @@
 #include <cstddef>
 #include <cstring>
 #include <new>
-#include <string>
 
-#include <kiln/errors.hpp>
+#include <kiln/gpu/buffer.hpp>  // the error texts; in this mode it includes precompiled.hpp
 #include <kiln/gpu/elements.hpp>
 #include <kiln/gpu/library.hpp>
-#include <kiln/gpu/precompiled.hpp>
 #include <kiln/nn/conv2d_kernels.hpp>
 #include <kiln/random.hpp>
 
@@ -53,19 +51,13 @@ T fold(const T* p, std::size_t n, T init, Op op) {
 
 int device_count() noexcept { return 1; }
 
-void select_device(int device) {
-    if (device != 0)
-        throw device_error("kiln: " + to_string(gpu(device)) + " does not exist: the " + gpu_detail::backend_name() +
-                           " gpu backend provides one device, gpu(0)");
-}
+void select_device(int device) { gpu_detail::check_host_device(gpu(device)); }
 
 void* allocate(std::size_t bytes, int device) {
     select_device(device);
     if (bytes == 0) return nullptr;
     void* p = ::operator new(bytes, host_detail::alignment, std::nothrow);
-    if (!p)
-        throw device_error("kiln: cannot allocate " + std::to_string(bytes) + " bytes on " + to_string(gpu(device)) +
-                           " (" + gpu_detail::backend_name() + " backend)");
+    if (!p) throw gpu_detail::alloc_error(bytes, gpu(device));
     return p;
 }
 
