@@ -4,6 +4,9 @@
 #include "kiln_test.hpp"
 
 #include <kiln/random.hpp>
+#if KILN_HAS_GPU_BACKEND
+#include <kiln/gpu/elements.hpp>  // gpu_exec::column_node
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -49,7 +52,7 @@ void check_simd_matches_scalar(const Node& nd, std::size_t first, std::size_t co
             }
         }
         // simd_group (the executor's path for random trees: interleaved Philox, normals by pairs)
-        constexpr std::size_t G = kiln::cpu_exec::random_group;
+        constexpr std::size_t G = kiln::cpu_exec::random_group_for<T>;
         for (std::size_t i = first; i + G * W <= first + count; i += G * W) {
             B v[G];
             kiln::node::simd_group(nd, i, v);
@@ -192,6 +195,40 @@ TEST_CASE_TEMPLATE("reference values of docs/random.md (seed 0, \"conv0_weight\"
     CHECK(same_bits(eval(random::normal<double>(s, k, 0., 1., D(0))).to_vector(), nd));
 }
 
+// docs/random.md section 4, written from the word stream W[4b + j] = word j of block b: float
+// element 64c + f takes the top 24 bits of W[48c + f] (f < 48) or the low bytes of W[48c + n],
+// W[48c + 16 + n], W[48c + 32 + n] (f = 48 + n), least significant first.
+TEST_CASE("uniform<float> follows the word-stream definition: 24 bits per element, 4 elements from 3 words") {
+    const auto k = random::key_for("conv0_weight", 0);
+    auto word = [&](std::uint64_t w) {
+        const std::uint64_t b = w / 4;
+        return random::philox4x32_10(random::counter{{static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(b >> 32), 0, 0}},
+                                     k).v[w % 4];
+    };
+    auto expected = [&](std::size_t i) {
+        const std::uint64_t x = static_cast<std::uint64_t>(i / 64) * 48;
+        const std::size_t f = i % 64;
+        const std::uint32_t u = f < 48 ? word(x + f) >> 8
+                                       : (word(x + f - 48) & 0xFFu) | (word(x + f - 32) & 0xFFu) << 8 |
+                                             (word(x + f - 16) & 0xFFu) << 16;
+        return static_cast<float>(u) / 16777216.0f;
+    };
+    const std::size_t top = std::numeric_limits<std::size_t>::max() - 127;
+    for (std::size_t first : {std::size_t{0}, std::size_t{64} * 1000003, top - top % 64}) {
+        const node::uniform_random<float> e{k, 0.f, 1.f};
+        for (std::size_t i = first; i < first + 128; ++i) {
+            CAPTURE(i);
+            REQUIRE(same_bits(e.at(i), expected(i)));
+        }
+    }
+    // and the cpu executor's fill (SIMD chunks, the 16-batch path of a tail, the scalar tail) draws the same
+    const auto t = eval(random::uniform<float>(shape(std::size_t{64} * 37 + 16 + 3), k, 0.f, 1.f)).to_vector();
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        CAPTURE(i);
+        REQUIRE(same_bits(t[i], expected(i)));
+    }
+}
+
 // ------------------------------------------------------------------------------------- bit identity
 TEST_CASE("simd<B>(i) lane l equals at(i + l) bit for bit") {
     const auto k = random::key_for("conv0_weight", 0);
@@ -318,6 +355,39 @@ TEST_CASE("normal_random::quad(i) equals at(i) .. at(i + 3) bit for bit") {
         check_quad_matches_at(node::normal_random<double>{k2, 3., 1e-4}, first, 1 << 14);
     }
 }
+
+// Quad column q of the float uniform (the gpu kernels' work item) holds elements 64(q/4) + 16r + 4(q%4) + j.
+TEST_CASE("uniform_random<float>::column(q) equals at() of its 16 elements bit for bit") {
+    const auto k = random::key_for("conv0_weight", 0);
+    const auto k2 = random::key_for("fc_bias", 0xdeadbeefcafef00dull);
+    const std::size_t top = std::numeric_limits<std::size_t>::max() - 4095;  // the chunk at the top of size_t
+    for (std::size_t first : {std::size_t{0}, std::size_t{4096}, (std::size_t{1} << 34) - 64, top - top % 64}) {
+        CAPTURE(first);
+        for (const auto& e : {node::uniform_random<float>{k, 0.f, 1.f}, node::uniform_random<float>{k2, -3.5f, 0.25f}}) {
+            std::size_t mismatches = 0;
+            for (std::size_t q = first / 16; q < first / 16 + 256; ++q) {
+                float v[16];
+                e.column(q, v);
+                for (std::size_t r = 0; r < 4; ++r)
+                    for (std::size_t j = 0; j < 4; ++j) {
+                        const std::size_t i = q / 4 * 64 + 16 * r + q % 4 * 4 + j;
+                        const float a = e.at(i);
+                        if (!same_bits(a, v[4 * r + j]) && ++mismatches <= 3)
+                            FAIL_CHECK("column(" << q << ")[" << 4 * r + j << "] = " << v[4 * r + j] << ", at(" << i
+                                                 << ") = " << a);
+                    }
+            }
+            CHECK(mismatches == 0);
+        }
+    }
+}
+#if KILN_HAS_GPU_BACKEND
+// ... and the gpu executors take that route for it alone
+static_assert(gpu_exec::column_node<node::uniform_random<float>>);
+static_assert(!gpu_exec::column_node<node::uniform_random<double>>);
+static_assert(!gpu_exec::column_node<node::normal_random<float>>);
+static_assert(!gpu_exec::column_node<node::binary<ops::multiplies, node::uniform_random<float>, node::scalar<float>>>);
+#endif
 
 // The gpu executors give a thread 4 consecutive elements exactly when a tree draws random numbers.
 static_assert(node::draws_counter_blocks<node::uniform_random<float>>::value);

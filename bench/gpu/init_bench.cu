@@ -13,6 +13,7 @@
 //   @check <what> ok|FAIL [detail]
 //
 // Usage: init_bench [--quick]      (--quick: 64M elements instead of 512M)
+#include <kiln/gpu/elements.hpp>  // gpu_exec::column_node
 #include <kiln/init.hpp>
 
 #include <cuda_runtime_api.h>
@@ -44,8 +45,19 @@ __global__ void copy_kernel(const float4* __restrict__ src, float4* __restrict__
 // them (a sum that is never 12345 keeps them alive): the compute-only time of a fill.
 template <class Node>
 __global__ void draws_only_kernel(Node e, std::size_t n, float* sink) {
-    const std::size_t groups = n / 4, stride = std::size_t(gridDim.x) * blockDim.x;
+    const std::size_t stride = std::size_t(gridDim.x) * blockDim.x;
     float acc = 0;
+    if constexpr (kiln::gpu_exec::column_node<Node>) {  // as column_kernel: 16 elements per thread
+        const std::size_t columns = n / 16;
+        for (std::size_t q = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; q < columns; q += stride) {
+            float v[16];
+            e.column(q, v);
+            for (int j = 0; j < 16; ++j) acc += v[j];
+        }
+        if (acc == 12345.0f) *sink = acc;
+        return;
+    }
+    const std::size_t groups = n / 4;
     for (std::size_t g = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; g < groups; g += stride) {
         const std::size_t i = g << 2;
         if constexpr (requires(float (&v)[4]) { e.quad(i, v); }) {  // as grouped_kernel
@@ -196,11 +208,12 @@ int main(int argc, char** argv) {
         const kiln::random::key k = kiln::random::key_for("w");
         // the fill kernel's grid (kiln/gpu/grouped_kernel.hpp)
         const unsigned blocks = kiln::gpu_detail::kernel_blocks(big / 4), threads = kiln::gpu_detail::kernel_threads;
+        const unsigned column_blocks = kiln::gpu_detail::kernel_blocks(big / 16);  // the uniform's (column_kernel)
         const kiln::node::uniform_random<float> un{k, -0.07f, 0.07f};
         const kiln::node::normal_random<float> nn{k, 0.0f, 0.01f};
         const double ms_u = time_ms(
             [&] {
-                draws_only_kernel<<<blocks, threads>>>(un, big, sink);
+                draws_only_kernel<<<column_blocks, threads>>>(un, big, sink);
                 cuda_ok(cudaGetLastError(), "draws_only_kernel launch");
             },
             target);

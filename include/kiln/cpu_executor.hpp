@@ -26,6 +26,12 @@ inline constexpr std::size_t block_elements = 32768;
 // AVX-512 takes 12 (6 word-sliced groups of 8 blocks, philox_simd.hpp): uniform floats 0.47 -> 0.46 ns
 // against 8 on an Intel Xeon with two AVX-512 units (the sliced rounds themselves: 0.53 -> 0.47).
 inline constexpr std::size_t random_group = std::is_base_of_v<xsimd::avx512f, simd::batch<float>::arch_type> ? 12 : 8;
+// The group of a random tree of T: random_group batches, and for float at least one 64-float chunk
+// of the uniform layout (docs/random.md; 16 batches on SSE2, where only the uniform float is vectorized).
+template <class T>
+inline constexpr std::size_t random_group_for =
+    std::is_same_v<T, float> && random_group * simd::batch<float>::size < 64 ? 64 / simd::batch<float>::size
+                                                                             : random_group;
 
 inline constexpr std::size_t stream_bytes = std::size_t(8) << 20;
 
@@ -46,7 +52,7 @@ void assign(T* dst, const Node& tree, std::size_t begin, std::size_t end, bool s
         using B = simd::batch<T>;
         constexpr std::size_t W = B::size;
         // Random trees: G batches per step through simd_group (interleaved Philox rounds).
-        constexpr std::size_t G = node::draws_counter_blocks<Node>::value ? random_group : 1;
+        constexpr std::size_t G = node::draws_counter_blocks<Node>::value ? random_group_for<T> : 1;
         // Streaming needs batch-aligned stores; kiln's own storage is aligned and blocks start at
         // multiples of block_elements, so only an unaligned view falls back to plain stores. The
         // choice is a run-time branch per store (always predicted), so the loops, and a random

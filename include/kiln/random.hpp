@@ -48,11 +48,43 @@ KILN_HD inline counter block_counter(std::uint64_t b) {
     return counter{{static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(b >> 32), 0u, 0u}};
 }
 
-// u in [0, 1): float from the top 24 bits of word i%4 of block i/4; double from the top 53 bits of
-// the 64-bit value (word 2j+1 << 32 | word 2j), j = i%2, of block i/2.
+// u in [0, 1). Float: 24 bits per element, all 32 bits of every word used (4 floats from 3 words).
+// Element i is in chunk c = i / 64 at f = i % 64; the chunk's 48 words X[0..47] are the word stream's
+// W[48c .. 48c+47] (blocks 12c .. 12c+11). Rows f = 0..47: the top 24 bits of X[f]; row f = 48+n
+// (n < 16): the low bytes of X[n], X[16+n], X[32+n] (least significant first). Lane-wise in 16-word
+// rows, so a SIMD register of up to 16 floats computes a row from registers of words, no shuffles.
+// Double: the top 53 bits of the 64-bit value (word 2j+1 << 32 | word 2j), j = i%2, of block i/2.
+inline constexpr std::size_t uniform_chunk = 64;  // floats per chunk
+inline constexpr std::uint64_t uniform_chunk_blocks = 12;
+KILN_HD inline std::uint32_t top24(std::uint32_t w) { return w >> 8; }
+KILN_HD inline std::uint32_t low_bytes24(std::uint32_t a, std::uint32_t b, std::uint32_t c) {
+    return (a & 0xFFu) | ((b & 0xFFu) << 8) | ((c & 0xFFu) << 16);
+}
+KILN_HD inline float u24_unit(std::uint32_t u) { return static_cast<float>(u) * 0x1p-24f; }
 KILN_HD inline float unit_uniform(key k, std::size_t i, float) {
-    const counter c = philox4x32_10(block_counter(static_cast<std::uint64_t>(i) >> 2), k);
-    return static_cast<float>(c.v[i & 3] >> 8) * 0x1p-24f;
+    const std::uint64_t first = static_cast<std::uint64_t>(i / uniform_chunk) * uniform_chunk_blocks;
+    const auto f = static_cast<unsigned>(i % uniform_chunk);
+    if (f < 48) return u24_unit(top24(philox4x32_10(block_counter(first + f / 4), k).v[f & 3]));
+    const unsigned n = f - 48;
+    const counter a = philox4x32_10(block_counter(first + n / 4), k);
+    const counter b = philox4x32_10(block_counter(first + 4 + n / 4), k);
+    const counter c = philox4x32_10(block_counter(first + 8 + n / 4), k);
+    return u24_unit(low_bytes24(a.v[n & 3], b.v[n & 3], c.v[n & 3]));
+}
+// The 16 unit floats of quad column q: u[4r + j] is element 64(q/4) + 16r + 4(q%4) + j (rows r =
+// 0..3, j < 4), from the three blocks 12(q/4) + q%4 + {0, 4, 8}: one block per 16/3 elements, the
+// gpu kernels' unit of work (one thread, four quads of vector stores).
+KILN_HD inline void unit_uniform_column(key k, std::size_t q, float (&u)[16]) {
+    const std::uint64_t first = static_cast<std::uint64_t>(q / 4) * uniform_chunk_blocks + q % 4;
+    const counter a = philox4x32_10(block_counter(first), k);
+    const counter b = philox4x32_10(block_counter(first + 4), k);
+    const counter c = philox4x32_10(block_counter(first + 8), k);
+    for (int j = 0; j < 4; ++j) {
+        u[j] = u24_unit(top24(a.v[j]));
+        u[4 + j] = u24_unit(top24(b.v[j]));
+        u[8 + j] = u24_unit(top24(c.v[j]));
+        u[12 + j] = u24_unit(low_bytes24(a.v[j], b.v[j], c.v[j]));
+    }
 }
 KILN_HD inline double unit_uniform(key k, std::size_t i, double) {
     const counter c = philox4x32_10(block_counter(static_cast<std::uint64_t>(i) >> 1), k);
@@ -206,9 +238,61 @@ KILN_SIMD_INLINE B unit_uniform_from_words(const words_of<B>& w) {
         return u53_to_double(shr<11>(x)) * B(0x1p-53);
     }
 }
+// Float row 48+n of a chunk (unit_uniform): the low bytes of words n, 16+n, 32+n, lane by lane.
+template <class A>
+KILN_SIMD_INLINE xsimd::batch<float, A> unit_uniform_low_bytes(const xsimd::batch<std::uint32_t, A>& a,
+                                                               const xsimd::batch<std::uint32_t, A>& b,
+                                                               const xsimd::batch<std::uint32_t, A>& c) {
+    using U = xsimd::batch<std::uint32_t, A>;
+    const U m(0xFFu);
+    return u24_to_float((a & m) | shl<8>(b & m) | shl<16>(c & m)) * xsimd::batch<float, A>(0x1p-24f);
+}
 template <class B>
 KILN_SIMD_INLINE B unit_uniform_simd(key k, std::size_t i) {
-    return unit_uniform_from_words<B>(simd_words<B>(k, i));
+    if constexpr (std::is_same_v<typename B::value_type, float>) {
+        // A batch lies in one 16-float row of a chunk (i is a multiple of the width, at most 16).
+        static_assert(16 % B::size == 0, "kiln: the float uniform layout needs batches of at most 16 floats");
+        using ops = word_ops<typename B::arch_type>;
+        const std::uint64_t first = static_cast<std::uint64_t>(i / uniform_chunk) * uniform_chunk_blocks;
+        const std::size_t f = i % uniform_chunk;
+        if (f < 48) return unit_uniform_from_words<B>(ops::philox(first + f / 4, k));
+        const std::size_t n = f - 48;
+        return unit_uniform_low_bytes(ops::philox(first + n / 4, k), ops::philox(first + 4 + n / 4, k),
+                                      ops::philox(first + 8 + n / 4, k));
+    } else {
+        return unit_uniform_from_words<B>(simd_words<B>(k, i));
+    }
+}
+// out[g] = unit_uniform_simd<B>(k, i + g W) for i a multiple of 64 and G W a multiple of 64: the
+// G W / 64 chunks' words (3G/4 registers of consecutive blocks, rounds interleaved), then each
+// chunk's rows lane by lane.
+template <class B, std::size_t G>
+KILN_SIMD_INLINE void unit_uniform_chunks(key k, std::size_t i, B (&out)[G]) {
+    using A = typename B::arch_type;
+    constexpr std::size_t W = B::size, R = 16 / W, NW = 3 * G / 4;  // R: registers per row
+    static_assert((G * W) % uniform_chunk == 0);
+    // Rounds interleaved over at most 8 registers at a time with 16 vector registers (SSE2: the 12
+    // of a chunk in two halves), 12 with AVX-512's 32: more would spill the state.
+    constexpr std::size_t cap = std::is_base_of_v<xsimd::avx512f, A> ? 12 : 8;
+    constexpr std::size_t P = NW <= cap ? NW : NW % 6 == 0 ? 6 : NW % 4 == 0 ? 4 : NW % 3 == 0 ? 3 : 1;
+    words_of<B> w[NW];
+    const std::uint64_t first = static_cast<std::uint64_t>(i / uniform_chunk) * uniform_chunk_blocks;
+    KILN_UNROLL
+    for (std::size_t p = 0; p < NW; p += P) {
+        words_of<B> part[P];
+        word_ops<A>::philox_n(first + p * (W / 4), k, part);
+        KILN_UNROLL
+        for (std::size_t j = 0; j < P; ++j) w[p + j] = part[j];
+    }
+    KILN_UNROLL
+    for (std::size_t c = 0; c < G * W / uniform_chunk; ++c) {
+        KILN_UNROLL
+        for (std::size_t t = 0; t < 3 * R; ++t) out[4 * R * c + t] = unit_uniform_from_words<B>(w[3 * R * c + t]);
+        KILN_UNROLL
+        for (std::size_t s = 0; s < R; ++s)
+            out[4 * R * c + 3 * R + s] =
+                unit_uniform_low_bytes(w[3 * R * c + s], w[3 * R * c + R + s], w[3 * R * c + 2 * R + s]);
+    }
 }
 
 // As scale_uniform. With low < high, r <= high always (u < 1), and next_below(high) is the largest
@@ -393,7 +477,7 @@ template <class T>
 struct uniform_random {
     using value_type = T;
     static constexpr bool vectorizable = true;
-    static constexpr bool counter_blocks = true;  // elements 4j..4j+3 (float) share a Philox block
+    static constexpr bool counter_blocks = true;  // a Philox block gives several elements
     random::key k;
     T low;
     T high;
@@ -407,11 +491,32 @@ struct uniform_random {
     }
     template <class B, std::size_t G>
     KILN_SIMD_INLINE void simd_group(std::size_t i, B (&out)[G]) const {
-        random::detail::words_of<B> w[G];
-        random::detail::simd_words_group<B>(k, i, w);
-        KILN_UNROLL
-        for (std::size_t g = 0; g < G; ++g)
-            out[g] = random::detail::scale_uniform_simd(random::detail::unit_uniform_from_words<B>(w[g]), low, high);
+        if constexpr (std::is_same_v<T, float>) {
+            if constexpr ((G * B::size) % random::detail::uniform_chunk == 0) {
+                if (i % random::detail::uniform_chunk == 0) {  // always, from the cpu executor
+                    random::detail::unit_uniform_chunks(k, i, out);
+                    KILN_UNROLL
+                    for (std::size_t g = 0; g < G; ++g) out[g] = random::detail::scale_uniform_simd(out[g], low, high);
+                    return;
+                }
+            }
+            KILN_UNROLL
+            for (std::size_t g = 0; g < G; ++g) out[g] = simd<B>(i + g * B::size);
+        } else {
+            random::detail::words_of<B> w[G];
+            random::detail::simd_words_group<B>(k, i, w);
+            KILN_UNROLL
+            for (std::size_t g = 0; g < G; ++g)
+                out[g] = random::detail::scale_uniform_simd(random::detail::unit_uniform_from_words<B>(w[g]), low, high);
+        }
+    }
+    // Float: elements 64(q/4) + 16r + 4(q%4) + j, r, j < 4, as v[4r + j] (random::detail::unit_uniform_column):
+    // the gpu kernels' work item, three Philox blocks for 16 elements.
+    KILN_HD void column(std::size_t q, T (&v)[16]) const
+        requires std::is_same_v<T, float>
+    {
+        random::detail::unit_uniform_column(k, q, v);
+        for (int j = 0; j < 16; ++j) v[j] = random::detail::scale_uniform(v[j], low, high);
     }
     template <class F>
     void leaves(F&&) const {}

@@ -1,5 +1,6 @@
 // kiln/gpu/elements.hpp: what one gpu thread computes for Conv2D and Dense forward (one output
-// element each), as plain functors of raw pointers and sizes. No Thrust: the Thrust backends run them
+// element each), as plain functors of raw pointers and sizes, and for a node that draws by quad
+// columns (column_node: the uniform float fill, 16 elements from 3 Philox blocks). No Thrust: the Thrust backends run them
 // through thrust::transform (kiln/gpu/conv2d.hpp, dense.hpp), and the host library of a
 // -DKILN_SEPARATE_KERNELS program (kiln/gpu/host_library.ipp) through a loop, so both give the same bits.
 #pragma once
@@ -65,5 +66,26 @@ struct dense_element {
         return acc;
     }
 };
+
+// A node whose gpu work item is quad column q: column(q, v) gives elements 64(q/4) + 16r + 4(q%4) + j
+// as v[4r + j] (r, j < 4), bit for bit its at() (node::uniform_random<float>, docs/random.md).
+template <class Node>
+concept column_node = requires(const Node& e, std::size_t q, typename Node::value_type (&v)[16]) { e.column(q, v); };
+
+// The quad columns that cover n elements.
+KILN_HD inline std::size_t column_count(std::size_t n) { return (n + 63) / 64 * 4; }
+// The first element of column q (row 0); row r starts 16r further.
+KILN_HD inline std::size_t column_first(std::size_t q) { return q / 4 * 64 + q % 4 * 4; }
+
+// dst[i] = e.at(i) for the elements of column q below n, one store each.
+template <class T, class Node>
+KILN_HD void store_column(T* dst, std::size_t n, const Node& e, std::size_t q) {
+    T v[16];
+    e.column(q, v);
+    const std::size_t first = column_first(q);
+    for (std::size_t r = 0; r < 4; ++r)
+        for (std::size_t j = 0; j < 4; ++j)
+            if (first + 16 * r + j < n) dst[first + 16 * r + j] = v[4 * r + j];
+}
 
 }  // namespace kiln::gpu_exec

@@ -13,6 +13,7 @@
 
 #include <kiln/expr_nodes.hpp>
 #include <kiln/gpu/buffer.hpp>
+#include <kiln/gpu/elements.hpp>  // column_node
 #include <kiln/third_party/thrust.hpp>
 #if defined(KILN_GPU_BACKEND_CUDA)
 #include <kiln/gpu/grouped_kernel.hpp>
@@ -48,10 +49,27 @@ struct grouped_element {
     }
 };
 
+// Quad column q of a column_node (kiln/gpu/elements.hpp): 16 elements from one work item.
+template <class T, class Node>
+struct column_element {
+    T* dst;
+    Node e;
+    std::size_t n;
+    KILN_HD void operator()(std::size_t q) const { store_column(dst, n, e, q); }
+};
+
 template <class T, class Node>
 void assign(T* dst, const Node& e, std::size_t n) {
     if (n == 0) return;
     thrust::counting_iterator<std::size_t> first(0);
+#if !defined(KILN_GPU_BACKEND_CUDA)
+    if constexpr (column_node<Node>) {  // (CUDA: launch_grouped below takes the same route)
+        gpu_detail::thrust_checked("the expression kernel (thrust::for_each)", [&] {
+            thrust::for_each(thrust::device, first, first + column_count(n), column_element<T, Node>{dst, e, n});
+        });
+        return;
+    }
+#endif
     if constexpr (node::draws_counter_blocks<Node>::value) {
         // Random trees: 4 consecutive elements per thread (one Philox block per 4 floats, not per
         // element). Every element still reads only its own operands, so in-place assignment holds.

@@ -21,7 +21,8 @@
 
 #include <cuda_runtime_api.h>
 
-#include <kiln/gpu/buffer.hpp>  // gpu_detail::check_cuda
+#include <kiln/gpu/buffer.hpp>    // gpu_detail::check_cuda
+#include <kiln/gpu/elements.hpp>  // gpu_exec::column_node
 
 namespace kiln::gpu_detail {
 
@@ -81,11 +82,38 @@ __global__ void __launch_bounds__(kernel_threads) grouped_kernel(T* dst, Node e,
     }
 }
 
+// A column_node (kiln/gpu/elements.hpp): one quad column of 16 elements per thread, three Philox
+// blocks for the uniform float fill. The 4 threads of a chunk write its 64 contiguous elements,
+// so a warp's 4 quad stores cover 8 whole chunks (2 KiB). Vector: dst is 16-byte aligned.
+template <bool Vector, class T, class Node>
+__global__ void __launch_bounds__(kernel_threads) column_kernel(T* dst, Node e, std::size_t n) {
+    const std::size_t columns = gpu_exec::column_count(n);
+    const std::size_t stride = static_cast<std::size_t>(blockDim.x) * gridDim.x;
+    for (std::size_t q = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; q < columns; q += stride) {
+        const std::size_t first = gpu_exec::column_first(q);
+        if (Vector && first + 52 <= n) {  // all four quads inside
+            T v[16];
+            e.column(q, v);
+            for (std::size_t r = 0; r < 4; ++r)
+                store_quad(dst + first + 16 * r, v[4 * r], v[4 * r + 1], v[4 * r + 2], v[4 * r + 3]);
+        } else {
+            gpu_exec::store_column(dst, n, e, q);
+        }
+    }
+}
+
 // One launch on the current device and the default stream, checked with cudaGetLastError (a fault
 // inside the kernel surfaces at the next synchronizing call, as a device_error naming that call).
 template <class T, class Node>
 void launch_grouped(T* dst, const Node& e, std::size_t n, const char* what) {
     if (n == 0) return;
+    if constexpr (gpu_exec::column_node<Node>) {
+        auto kernel = column_kernel<false, T, Node>;
+        if (reinterpret_cast<std::uintptr_t>(dst) % 16 == 0) kernel = column_kernel<true, T, Node>;
+        kernel<<<kernel_blocks(gpu_exec::column_count(n)), kernel_threads>>>(dst, e, n);
+        check_cuda(cudaGetLastError(), what);
+        return;
+    }
     auto kernel = grouped_kernel<false, T, Node>;
     if constexpr (has_quad_store<T>)
         if (reinterpret_cast<std::uintptr_t>(dst) % 16 == 0) kernel = grouped_kernel<true, T, Node>;

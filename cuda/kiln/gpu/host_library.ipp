@@ -73,10 +73,25 @@ void copy_on_device(void* dst, const void* src, std::size_t bytes) {
     if (bytes != 0 && dst != src) std::memmove(dst, src, bytes);
 }
 
-#define KILN_GPU_LIB_DEFINE_RUN(T, ...)                                                          \
-    void run(T* dst, std::size_t n, const __VA_ARGS__& e) {                                      \
-        host_detail::fill_by_index(dst, n, [&e](std::size_t i) { return e.at(i); });             \
+namespace host_detail {
+// dst[i] = e.at(i), i < n; by quad columns for a column_node (the uniform float fill: 3 Philox blocks
+// per 16 elements instead of up to 3 per element), split over the OpenMP backend's threads.
+template <class T, class Node>
+void run_node(T* dst, std::size_t n, const Node& e) {
+    if constexpr (gpu_exec::column_node<Node>) {
+        const auto columns = static_cast<std::ptrdiff_t>(gpu_exec::column_count(n));
+#if defined(KILN_GPU_BACKEND_THRUST_OMP) && defined(_OPENMP)
+#pragma omp parallel for
+#endif
+        for (std::ptrdiff_t q = 0; q < columns; ++q) gpu_exec::store_column(dst, n, e, static_cast<std::size_t>(q));
+    } else {
+        fill_by_index(dst, n, [&e](std::size_t i) { return e.at(i); });
     }
+}
+}  // namespace host_detail
+
+#define KILN_GPU_LIB_DEFINE_RUN(T, ...) \
+    void run(T* dst, std::size_t n, const __VA_ARGS__& e) { host_detail::run_node(dst, n, e); }
 KILN_GPU_LIB_ELEMENTWISE_NODES(KILN_GPU_LIB_DEFINE_RUN, float, double)
 KILN_GPU_LIB_ELEMENTWISE_NODES(KILN_GPU_LIB_DEFINE_RUN, double, float)
 KILN_GPU_LIB_RANDOM_NODES(KILN_GPU_LIB_DEFINE_RUN, float)
