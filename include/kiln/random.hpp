@@ -274,7 +274,8 @@ KILN_SIMD_INLINE void unit_uniform_chunks(key k, std::size_t i, B (&out)[G]) {
     // Rounds interleaved over at most 8 registers at a time with 16 vector registers (SSE2: the 12
     // of a chunk in two halves), 12 with AVX-512's 32: more would spill the state.
     constexpr std::size_t cap = std::is_base_of_v<xsimd::avx512f, A> ? 12 : 8;
-    constexpr std::size_t P = NW <= cap ? NW : NW % 6 == 0 ? 6 : NW % 4 == 0 ? 4 : NW % 3 == 0 ? 3 : 1;
+    constexpr std::size_t P = NW <= cap ? NW : NW / 2;
+    static_assert(NW % P == 0 && P <= cap, "kiln: a uniform group's word registers split into two halves at most");
     words_of<B> w[NW];
     const std::uint64_t first = static_cast<std::uint64_t>(i / uniform_chunk) * uniform_chunk_blocks;
     KILN_UNROLL

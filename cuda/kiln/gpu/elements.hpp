@@ -1,8 +1,9 @@
 // kiln/gpu/elements.hpp: what one gpu thread computes for Conv2D and Dense forward (one output
 // element each), as plain functors of raw pointers and sizes, and for a node that draws by quad
-// columns (column_node: the uniform float fill, 16 elements from 3 Philox blocks). No Thrust: the Thrust backends run them
-// through thrust::transform (kiln/gpu/conv2d.hpp, dense.hpp), and the host library of a
-// -DKILN_SEPARATE_KERNELS program (kiln/gpu/host_library.ipp) through a loop, so both give the same bits.
+// columns (column_node: the uniform float fill, 16 elements from 3 Philox blocks). No Thrust: the
+// Thrust backends run them through thrust::transform / for_each (kiln/gpu/conv2d.hpp, dense.hpp,
+// executor.hpp), and the host library of a -DKILN_SEPARATE_KERNELS program
+// (kiln/gpu/host_library.ipp) through a loop, so both give the same bits.
 #pragma once
 
 #include <cstddef>
